@@ -1,0 +1,1 @@
+// Module RPC: see Package.swift for what it owns.

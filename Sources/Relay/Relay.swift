@@ -1,0 +1,1 @@
+// Module Relay: see Package.swift for what it owns.

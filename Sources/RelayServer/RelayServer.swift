@@ -1,0 +1,1 @@
+// Module RelayServer: see Package.swift for what it owns.

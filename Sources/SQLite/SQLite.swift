@@ -1,0 +1,1 @@
+// Module SQLite: see Package.swift for what it owns.

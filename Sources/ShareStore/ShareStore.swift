@@ -1,0 +1,1 @@
+// Module ShareStore: see Package.swift for what it owns.

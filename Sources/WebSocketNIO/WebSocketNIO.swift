@@ -1,0 +1,1 @@
+// Module WebSocketNIO: see Package.swift for what it owns.

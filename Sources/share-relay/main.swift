@@ -1,0 +1,1 @@
+print("share-relay: not yet implemented")

@@ -1,0 +1,4 @@
+import Testing
+@testable import RPC
+
+@Test func RPCModuleLinks() {}

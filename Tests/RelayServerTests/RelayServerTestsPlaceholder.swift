@@ -1,0 +1,4 @@
+import Testing
+@testable import RelayServer
+
+@Test func RelayServerModuleLinks() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import ShareStore
+
+@Test func ShareStoreModuleLinks() {}

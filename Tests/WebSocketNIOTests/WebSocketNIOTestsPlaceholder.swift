@@ -1,0 +1,4 @@
+import Testing
+@testable import WebSocketNIO
+
+@Test func WebSocketNIOModuleLinks() {}

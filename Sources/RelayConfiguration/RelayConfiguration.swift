@@ -1,0 +1,1 @@
+// Module RelayConfiguration: see Package.swift for what it owns.

@@ -1,0 +1,1 @@
+print("ws-microbench: not yet implemented")

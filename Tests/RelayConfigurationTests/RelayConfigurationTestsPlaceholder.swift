@@ -1,0 +1,4 @@
+import Testing
+@testable import RelayConfiguration
+
+@Test func RelayConfigurationModuleLinks() {}

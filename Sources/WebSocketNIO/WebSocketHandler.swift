@@ -1,0 +1,298 @@
+import NIOCore
+import WebSocket
+
+/// Pumps bytes between a channel and a `WebSocketConnection`, and performs what the sans-I/O core
+/// cannot: timers (keepalive, closing handshake), flushing, closing TCP and backpressure.
+///
+/// Writes are coalesced: everything produced while handling one read batch (echoes, pongs, close
+/// replies) is written without flushing and flushed once in `channelReadComplete`. Writes from
+/// outside a read (fan-out) can use `write` + `flush` to batch several frames into one syscall.
+///
+/// Backpressure: while the channel is not writable the handler holds back `read()`, so a peer that
+/// does not read what we send cannot make us buffer without bound what it sends us.
+///
+/// Owned by its channel's event loop: every method must be called on that loop.
+public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private var connection: WebSocketConnection
+    private let configuration: WebSocketHandlerConfiguration
+    private let endpoint: any WebSocketEndpoint
+    private var context: ChannelHandlerContext?
+
+    private var isHandlingRead = false
+    private var needsFlush = false
+    private var heldRead = false
+    private var closeReported = false
+    private var closingTransport = false
+
+    private var keepaliveTask: RepeatedTask?
+    private var pongDeadline: Scheduled<Void>?
+    private var closeDeadline: Scheduled<Void>?
+
+    /// The subprotocol the handshake selected, if any.
+    public let subprotocol: String?
+
+    public init(
+        role: WebSocketRole,
+        configuration: WebSocketHandlerConfiguration = .init(),
+        compression: WebSocketNegotiatedCompression? = nil,
+        subprotocol: String? = nil,
+        endpoint: any WebSocketEndpoint
+    ) {
+        self.connection = WebSocketConnection(
+            role: role,
+            configuration: configuration.protocolConfiguration,
+            compression: compression
+        )
+        self.configuration = configuration
+        self.endpoint = endpoint
+        self.subprotocol = subprotocol
+    }
+
+    // MARK: API for the endpoint (event loop only)
+
+    /// The channel this socket lives on (nil before the handler is added or after it is removed).
+    public var channel: Channel? { context?.channel }
+
+    /// The event loop that owns this socket.
+    public var eventLoop: EventLoop? { context?.eventLoop }
+
+    /// True while data messages may be sent (the connection is open).
+    public var isOpen: Bool { connection.state == .open && !closingTransport }
+
+    /// True while the channel accepts more writes without growing its outbound buffer past the
+    /// high-water mark.
+    public var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    /// The close code the connection ended with (see `WebSocketConnection.closeCode`).
+    public var closeCode: WebSocketCloseCode? { connection.closeCode }
+
+    /// Sends a message. Inside a read batch the flush is deferred to the end of the batch;
+    /// otherwise it is flushed at once.
+    public func send(_ message: WebSocketMessage, compress: Bool = true, fragmentSize: Int? = nil) {
+        guard isOpen else { return }
+        do {
+            try connection.send(message, compress: compress, fragmentSize: fragmentSize)
+        } catch {
+            // A send only fails when the connection is not open or compression broke; the
+            // connection has then queued its own close (if any) and may want the transport closed.
+        }
+        writePendingOutput(flush: !isHandlingRead)
+    }
+
+    /// Writes bytes that already are one or more complete, unmasked server frames (the relay's
+    /// pre-encoded events, shared by every viewer) without flushing. Call `flush()` afterwards.
+    /// Returns false when the socket no longer takes data frames.
+    @discardableResult
+    public func write(preEncodedFrames frames: ByteBuffer) -> Bool {
+        guard isOpen, let context else { return false }
+        writePendingOutput(flush: false)
+        context.write(wrapOutboundOut(frames), promise: nil)
+        needsFlush = true
+        return true
+    }
+
+    /// Flushes what `write(preEncodedFrames:)` queued.
+    public func flush() {
+        guard needsFlush, let context, !isHandlingRead else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    /// Starts the closing handshake with `code`; TCP is closed when the peer answers or after the
+    /// close timeout.
+    public func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") {
+        guard let context, connection.state == .open else { return }
+        connection.close(code: code, reason: reason)
+        writePendingOutput(flush: !isHandlingRead)
+        if connection.shouldCloseTransport {
+            closeTransport(context: context)
+        } else {
+            armCloseDeadline(context: context)
+        }
+    }
+
+    // MARK: ChannelHandler
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        startKeepalive(context: context)
+        endpoint.webSocketOpened(self)
+        if context.channel.isActive == false {
+            // Added to a channel that already closed: report it once.
+            reportClosed()
+        }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimers()
+        self.context = nil
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        guard !closingTransport else { return }
+        isHandlingRead = true
+        connection.receive(bytes)
+        while let event = connection.nextEvent() {
+            handle(event, context: context)
+        }
+        isHandlingRead = false
+        writePendingOutput(flush: false)
+        if connection.shouldCloseTransport {
+            closeTransport(context: context)
+        }
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        connection.transportClosed()
+        cancelTimers()
+        reportClosed()
+        context.fireChannelInactive()
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, heldRead {
+            heldRead = false
+            context.read()
+        }
+        endpoint.webSocketWritabilityChanged(self)
+        context.fireChannelWritabilityChanged()
+    }
+
+    public func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            heldRead = true
+        }
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // I/O errors (reset by peer and the like) end the connection; the close is reported
+        // from channelInactive.
+        context.close(promise: nil)
+    }
+
+    // MARK: Internals
+
+    private func handle(_ event: WebSocketEvent, context: ChannelHandlerContext) {
+        switch event {
+        case .message(let message):
+            endpoint.webSocket(self, received: message)
+        case .ping:
+            break  // the core queued the pong
+        case .pong:
+            if !connection.isAwaitingPong {
+                pongDeadline?.cancel()
+                pongDeadline = nil
+            }
+        case .closeReceived:
+            // Our reply is queued. A server closes TCP once it is written (shouldCloseTransport);
+            // a client waits for the server to close it, within the close timeout.
+            if !connection.shouldCloseTransport {
+                armCloseDeadline(context: context)
+            }
+        }
+    }
+
+    private func writePendingOutput(flush: Bool) {
+        guard let context, let output = connection.takeOutput() else {
+            if flush, needsFlush, let context {
+                needsFlush = false
+                context.flush()
+            }
+            return
+        }
+        context.write(wrapOutboundOut(output), promise: nil)
+        if flush {
+            needsFlush = false
+            context.flush()
+        } else {
+            needsFlush = true
+        }
+    }
+
+    /// Flushes what is queued (the close frame among it) and closes TCP once it is written.
+    private func closeTransport(context: ChannelHandlerContext) {
+        guard !closingTransport else { return }
+        closingTransport = true
+        cancelTimers()
+        needsFlush = false
+        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let flushed = context.eventLoop.makePromise(of: Void.self)
+        if let output = connection.takeOutput() {
+            context.write(wrapOutboundOut(output), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: flushed)
+        flushed.futureResult.whenComplete { _ in
+            loopBoundContext.value.close(promise: nil)
+        }
+    }
+
+    private func armCloseDeadline(context: ChannelHandlerContext) {
+        guard closeDeadline == nil else { return }
+        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        closeDeadline = context.eventLoop.scheduleTask(in: configuration.closeTimeout) {
+            loopBoundContext.value.close(promise: nil)
+        }
+    }
+
+    private func startKeepalive(context: ChannelHandlerContext) {
+        guard let interval = configuration.pingInterval, keepaliveTask == nil else { return }
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        keepaliveTask = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            loopBoundSelf.value.sendKeepalivePing()
+        }
+    }
+
+    private func sendKeepalivePing() {
+        guard let context, connection.state == .open, !closingTransport else { return }
+        // One outstanding keepalive ping at a time: its own deadline decides.
+        guard pongDeadline == nil else { return }
+        connection.sendKeepalivePing()
+        writePendingOutput(flush: !isHandlingRead)
+        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+        pongDeadline = context.eventLoop.scheduleTask(in: configuration.pongTimeout) {
+            loopBoundSelf.value.pongDeadlinePassed()
+        }
+    }
+
+    private func pongDeadlinePassed() {
+        pongDeadline = nil
+        guard let context else { return }
+        connection.keepalivePongDeadlinePassed()
+        writePendingOutput(flush: true)
+        if connection.shouldCloseTransport {
+            closeTransport(context: context)
+        } else if connection.state == .closing {
+            armCloseDeadline(context: context)
+        }
+    }
+
+    private func cancelTimers() {
+        keepaliveTask?.cancel()
+        keepaliveTask = nil
+        pongDeadline?.cancel()
+        pongDeadline = nil
+        closeDeadline?.cancel()
+        closeDeadline = nil
+    }
+
+    private func reportClosed() {
+        guard !closeReported else { return }
+        closeReported = true
+        endpoint.webSocketClosed(self, code: connection.closeCode)
+    }
+}

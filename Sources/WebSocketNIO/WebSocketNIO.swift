@@ -1,1 +1,0 @@
-// Module WebSocketNIO: see Package.swift for what it owns.

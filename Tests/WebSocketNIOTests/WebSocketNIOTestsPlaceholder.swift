@@ -1,4 +1,0 @@
-import Testing
-@testable import WebSocketNIO
-
-@Test func WebSocketNIOModuleLinks() {}

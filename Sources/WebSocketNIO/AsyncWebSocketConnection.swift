@@ -18,10 +18,15 @@ public final class AsyncWebSocketConnection: Sendable {
     public let subprotocol: String?
     private let handler: NIOLoopBound<WebSocketHandler>
 
-    private init(events: AsyncStream<AsyncWebSocketEvent>, handler: WebSocketHandler, eventLoop: EventLoop) {
+    private init(events: AsyncStream<AsyncWebSocketEvent>, handler: NIOLoopBound<WebSocketHandler>) {
         self.events = events
-        self.subprotocol = handler.subprotocol
-        self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
+        // Read on the loop that owns the handler: the handshake completed there just now.
+        self.subprotocol = handler.eventLoop.inEventLoop ? handler.value.subprotocol : Self.subprotocol(of: handler)
+        self.handler = handler
+    }
+
+    private static func subprotocol(of handler: NIOLoopBound<WebSocketHandler>) -> String? {
+        try? handler.eventLoop.submit { handler.value.subprotocol }.wait()
     }
 
     /// Connects and completes the handshake.
@@ -34,10 +39,7 @@ public final class AsyncWebSocketConnection: Sendable {
         let handler = try await WebSocketClient.connect(to: url, options: options, on: group) { _ in
             StreamingEndpoint(continuation: continuation)
         }.get()
-        guard let eventLoop = handler.eventLoop else {
-            throw WebSocketClientError.connectionClosed
-        }
-        return AsyncWebSocketConnection(events: stream, handler: handler, eventLoop: eventLoop)
+        return AsyncWebSocketConnection(events: stream, handler: handler)
     }
 
     /// The event loop that owns the connection.

@@ -38,15 +38,15 @@ public enum WebSocketClient {
         }
     }
 
-    /// Opens a connection; the future succeeds with the handler once the handshake is done and
-    /// `makeEndpoint`'s endpoint is attached (its `webSocketOpened` has been called). The endpoint
-    /// is created on the connection's event loop.
+    /// Opens a connection; the future succeeds with the handler (bound to its event loop) once the
+    /// handshake is done and `makeEndpoint`'s endpoint is attached (its `webSocketOpened` has been
+    /// called). The endpoint is created on the connection's event loop.
     public static func connect(
         to url: WebSocketURL,
         options: Options = .init(),
         on group: any EventLoopGroup,
         makeEndpoint: @escaping @Sendable (WebSocketClientHandshakeResult) -> any WebSocketEndpoint
-    ) -> EventLoopFuture<WebSocketHandler> {
+    ) -> EventLoopFuture<NIOLoopBound<WebSocketHandler>> {
         let eventLoop = group.next()
         guard !url.isSecure else {
             return eventLoop.makeFailedFuture(WebSocketClientError.unsupportedScheme)
@@ -58,7 +58,7 @@ public enum WebSocketClient {
             permessageDeflate: options.deflate,
             extraHeaders: options.headers
         )
-        let promise = eventLoop.makePromise(of: WebSocketHandler.self)
+        let promise = eventLoop.makePromise(of: NIOLoopBound<WebSocketHandler>.self)
         let configuration = options.configuration
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(options.connectTimeout)

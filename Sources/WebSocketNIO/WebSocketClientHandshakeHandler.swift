@@ -36,7 +36,7 @@ final class WebSocketClientHandshakeHandler: ChannelInboundHandler, RemovableCha
     private let target: String
     private let configuration: WebSocketHandlerConfiguration
     private let makeEndpoint: (WebSocketClientHandshakeResult) -> any WebSocketEndpoint
-    private let completion: EventLoopPromise<WebSocketHandler>
+    private let completion: EventLoopPromise<NIOLoopBound<WebSocketHandler>>
     private var received: ByteBuffer?
     private var finished = false
 
@@ -44,7 +44,7 @@ final class WebSocketClientHandshakeHandler: ChannelInboundHandler, RemovableCha
         handshake: WebSocketClientHandshake,
         target: String,
         configuration: WebSocketHandlerConfiguration,
-        completion: EventLoopPromise<WebSocketHandler>,
+        completion: EventLoopPromise<NIOLoopBound<WebSocketHandler>>,
         makeEndpoint: @escaping (WebSocketClientHandshakeResult) -> any WebSocketEndpoint
     ) {
         self.handshake = handshake
@@ -118,7 +118,7 @@ final class WebSocketClientHandshakeHandler: ChannelInboundHandler, RemovableCha
                 fail(context: context, .connectionClosed)
                 return
             }
-            completion.succeed(handler)
+            completion.succeed(NIOLoopBound(handler, eventLoop: context.eventLoop))
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
             if rest.readableBytes > 0 {
                 context.fireChannelRead(NIOAny(rest))

@@ -7,7 +7,7 @@ import Testing
 // examples, context takeover, the 8-bit window, and the decompression bound.
 
 /// Deterministic generator so that failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
+private struct DeflateTestGenerator: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -50,7 +50,7 @@ private func errorOf(_ body: () throws -> Void) -> WebSocketCompressionError? {
 }
 
 /// Text-like data: words from a small vocabulary, so it compresses like JSON events do.
-private func textLikeMessage(count: Int, using generator: inout SplitMix64) -> [UInt8] {
+private func textLikeMessage(count: Int, using generator: inout DeflateTestGenerator) -> [UInt8] {
     let words = ["session", "event", "cursor", "viewer", "{\"type\":", "\"delta\"", "42", "presence", ", ", "\n", "relay", "ack"]
     var message: [UInt8] = []
     while message.count < count {
@@ -59,12 +59,12 @@ private func textLikeMessage(count: Int, using generator: inout SplitMix64) -> [
     return Array(message.prefix(count))
 }
 
-private func randomBytes(count: Int, using generator: inout SplitMix64) -> [UInt8] {
+private func randomBytes(count: Int, using generator: inout DeflateTestGenerator) -> [UInt8] {
     (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
 }
 
 /// Splits `bytes` at `cuts` random points into frame payloads (some possibly empty).
-private func fragments(of bytes: [UInt8], cuts: Int, using generator: inout SplitMix64) -> [[UInt8]] {
+private func fragments(of bytes: [UInt8], cuts: Int, using generator: inout DeflateTestGenerator) -> [[UInt8]] {
     let points = ((0..<cuts).map { _ in Int.random(in: 0...bytes.count, using: &generator) } + [0, bytes.count]).sorted()
     return zip(points, points.dropFirst()).map { Array(bytes[$0..<$1]) }
 }
@@ -191,7 +191,7 @@ private final class StrictInflater {
     // MARK: No context takeover and sharing compressed bytes
 
     @Test func noContextTakeoverCompressesTheSameMessageToIdenticalBytes() throws {
-        var generator = SplitMix64(state: 7)
+        var generator = DeflateTestGenerator(state: 7)
         let message = textLikeMessage(count: 3000, using: &generator)
         let settings = PerMessageDeflateCompressor.Settings(windowBits: 12, noContextTakeover: true)
         let compressor = PerMessageDeflateCompressor(settings: settings)
@@ -203,14 +203,14 @@ private final class StrictInflater {
     }
 
     @Test func withContextTakeoverTheSameMessageCompressesDifferentlyTheSecondTime() throws {
-        var generator = SplitMix64(state: 8)
+        var generator = DeflateTestGenerator(state: 8)
         let message = textLikeMessage(count: 3000, using: &generator)
         let compressor = PerMessageDeflateCompressor(settings: .init(windowBits: 15, noContextTakeover: false))
         #expect(try compress(message, with: compressor) != compress(message, with: compressor))
     }
 
     @Test func sharedBytesDecodeForEveryPeerWithAnEqualOrLargerWindow() throws {
-        var generator = SplitMix64(state: 9)
+        var generator = DeflateTestGenerator(state: 9)
         let messages = (0..<5).map { _ in textLikeMessage(count: 5000, using: &generator) }
         let shared = PerMessageDeflateCompressor(settings: .init(windowBits: 10, noContextTakeover: true))
         let payloads = try messages.map { try compress($0, with: shared) }
@@ -236,7 +236,7 @@ private final class StrictInflater {
 
     @Test(arguments: [false, true])
     func randomMessagesRoundTripAcrossRandomFragmentSplits(noContextTakeover: Bool) throws {
-        var generator = SplitMix64(state: noContextTakeover ? 11 : 12)
+        var generator = DeflateTestGenerator(state: noContextTakeover ? 11 : 12)
         let compressor = PerMessageDeflateCompressor(settings: .init(windowBits: 15, noContextTakeover: noContextTakeover))
         let decompressor = PerMessageDeflateDecompressor(settings: .init(windowBits: 15, noContextTakeover: noContextTakeover))
         for round in 0..<60 {
@@ -249,7 +249,7 @@ private final class StrictInflater {
     }
 
     @Test func messageSplitAtEveryByteBoundaryDecompressesTheSame() throws {
-        var generator = SplitMix64(state: 13)
+        var generator = DeflateTestGenerator(state: 13)
         let messages = (0..<3).map { _ in textLikeMessage(count: 400, using: &generator) }
         let compressor = PerMessageDeflateCompressor()
         let payloads = try messages.map { try compress($0, with: compressor) }
@@ -262,7 +262,7 @@ private final class StrictInflater {
     }
 
     @Test func messageFedOneByteAtATimeDecompressesTheSame() throws {
-        var generator = SplitMix64(state: 14)
+        var generator = DeflateTestGenerator(state: 14)
         let message = textLikeMessage(count: 2000, using: &generator)
         let compressed = try compress(message, with: PerMessageDeflateCompressor())
         #expect(try decompress(compressed.map { [$0] }, with: PerMessageDeflateDecompressor()) == message)
@@ -270,7 +270,7 @@ private final class StrictInflater {
 
     @Test(arguments: [0, 1, 6, 9])
     func everyCompressionLevelRoundTrips(level: Int) throws {
-        var generator = SplitMix64(state: 15)
+        var generator = DeflateTestGenerator(state: 15)
         let compressor = PerMessageDeflateCompressor(settings: .init(compressionLevel: level, memoryLevel: 1))
         let decompressor = PerMessageDeflateDecompressor()
         for _ in 0..<5 {
@@ -291,7 +291,7 @@ private final class StrictInflater {
     }
 
     @Test func incompressibleLargeMessageGrowsTheOutputAndRoundTrips() throws {
-        var generator = SplitMix64(state: 16)
+        var generator = DeflateTestGenerator(state: 16)
         let message = randomBytes(count: 2 << 20, using: &generator)
         let compressed = try compress(message, with: PerMessageDeflateCompressor())
         #expect(compressed.count > message.count)  // stored blocks cost a few bytes each
@@ -303,7 +303,7 @@ private final class StrictInflater {
     /// Messages with repeats 300 bytes apart (usable with a 9-bit window, not with an 8-bit one)
     /// and 200 bytes apart (usable with both).
     private static func messagesWithRepeatsAt300And200Bytes() -> [[UInt8]] {
-        var generator = SplitMix64(state: 17)
+        var generator = DeflateTestGenerator(state: 17)
         return (0..<10).map { _ in
             let far = randomBytes(count: 300, using: &generator)
             let near = randomBytes(count: 200, using: &generator)
@@ -338,7 +338,7 @@ private final class StrictInflater {
     @Test func eightBitDecompressorInflatesWhatAnEightBitPeerSends() throws {
         let compressor = PerMessageDeflateCompressor(settings: .init(windowBits: 8))
         let decompressor = PerMessageDeflateDecompressor(settings: .init(windowBits: 8))
-        var generator = SplitMix64(state: 19)
+        var generator = DeflateTestGenerator(state: 19)
         for message in Self.messagesWithRepeatsAt300And200Bytes() {
             let pieces = fragments(of: try compress(message, with: compressor), cuts: 3, using: &generator)
             #expect(try decompress(pieces, with: decompressor) == message)

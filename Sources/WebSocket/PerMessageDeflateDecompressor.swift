@@ -130,7 +130,8 @@ public final class PerMessageDeflateDecompressor: WebSocketMessageDecompressor {
                 return nil
             }
             // Room for at most one byte past the limit: enough to detect it, never more work.
-            let allowance = max(maxMessageSize - messageOutputSize, 0) + 1
+            let remaining = max(maxMessageSize - messageOutputSize, 0)
+            let allowance = remaining == .max ? remaining : remaining + 1
             let minimumWritable = min(allowance, max(4096, 2 * Int(stream.pointee.avail_in)))
             var status = Z_OK
             let written = output.writeWithUnsafeMutableBytes(minimumWritableBytes: minimumWritable) { buffer in

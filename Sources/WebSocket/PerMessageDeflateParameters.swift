@@ -65,6 +65,15 @@ public struct PerMessageDeflateParameters: Sendable, Hashable {
         }
     }
 
+    /// Whether a server message compressed by a shared compressor with `settings` can be sent
+    /// unchanged on a connection that negotiated these parameters: the connection must have
+    /// `server_no_context_takeover` (so no per-connection compressor assumes a window the shared
+    /// message would disturb), the shared compressor must not take over context either, and its
+    /// window must fit the connection's (a larger inflater window decodes a smaller one's output).
+    public func acceptsSharedServerMessages(compressedWith settings: PerMessageDeflateCompressor.Settings) -> Bool {
+        serverNoContextTakeover && settings.noContextTakeover && settings.windowBits <= serverWindowBits
+    }
+
     /// A fresh compressor/decompressor pair for one connection. zlib state is allocated lazily,
     /// on the first message in each direction, so an unused direction costs no zlib memory.
     public func makeCompression(role: Role, compressionLevel: Int = 6, memoryLevel: Int = 8) -> WebSocketNegotiatedCompression {

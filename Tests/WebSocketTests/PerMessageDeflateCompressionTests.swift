@@ -224,6 +224,16 @@ private final class StrictInflater {
         }
     }
 
+    @Test func sharedMessagesFitConnectionsWithoutServerContextTakeoverAndAnEqualOrLargerWindow() {
+        let shared = PerMessageDeflateCompressor.Settings(windowBits: 12, noContextTakeover: true)
+        #expect(PerMessageDeflateParameters(serverNoContextTakeover: true).acceptsSharedServerMessages(compressedWith: shared))
+        #expect(PerMessageDeflateParameters(serverNoContextTakeover: true, serverMaxWindowBits: 12).acceptsSharedServerMessages(compressedWith: shared))
+        #expect(!PerMessageDeflateParameters(serverNoContextTakeover: true, serverMaxWindowBits: 11).acceptsSharedServerMessages(compressedWith: shared))
+        #expect(!PerMessageDeflateParameters(serverNoContextTakeover: false).acceptsSharedServerMessages(compressedWith: shared))
+        let takingOver = PerMessageDeflateCompressor.Settings(windowBits: 12, noContextTakeover: false)
+        #expect(!PerMessageDeflateParameters(serverNoContextTakeover: true).acceptsSharedServerMessages(compressedWith: takingOver))
+    }
+
     @Test func noContextTakeoverDecompressorResetsBetweenMessages() throws {
         // The second message of 7.2.3.2 refers to the first; a decompressor told that the peer
         // does not take over context starts empty, so the reference is invalid.
@@ -373,13 +383,20 @@ private final class StrictInflater {
 
     @Test func zipBombStopsAtTheMessageLimitWithBoundedOutput() throws {
         let tenMiBOfZeros = ByteBuffer(repeating: 0, count: 10 << 20)
-        let compressed = try PerMessageDeflateCompressor(settings: .init(compressionLevel: 9)).compress(tenMiBOfZeros, allocator: allocator)
-        #expect(compressed.readableBytes < 20_000)
+        let compressed = try PerMessageDeflateCompressor(settings: .init(compressionLevel: 1)).compress(tenMiBOfZeros, allocator: allocator)
+        #expect(compressed.readableBytes < 100_000)  // over 100:1
         let decompressor = PerMessageDeflateDecompressor()
         var output = allocator.buffer(capacity: 0)
         let limit = 1 << 20
-        let error = errorOf { try decompressor.decompress(compressed, isFinal: true, maxMessageSize: limit, into: &output) }
+        let clock = ContinuousClock()
+        var error: WebSocketCompressionError?
+        let elapsed = clock.measure {
+            error = errorOf { try decompressor.decompress(compressed, isFinal: true, maxMessageSize: limit, into: &output) }
+        }
         #expect(error == .messageTooBig)
+        // Inflating 1 MiB takes about a millisecond; a generous bound that still catches
+        // inflating all 10 MiB many times over.
+        #expect(elapsed < .seconds(1))
         #expect(output.readableBytes <= limit + 1)
         #expect(output.capacity <= 2 * limit + 4096)
     }
@@ -409,6 +426,10 @@ private final class StrictInflater {
         #expect(try decompress([atLimit], with: PerMessageDeflateDecompressor(), maxMessageSize: limit).count == limit)
         let overLimit = try compress([UInt8](repeating: 0x61, count: limit + 1), with: PerMessageDeflateCompressor())
         #expect(errorOf { _ = try decompress([overLimit], with: PerMessageDeflateDecompressor(), maxMessageSize: limit) } == .messageTooBig)
+    }
+
+    @Test func unlimitedMessageSizeDoesNotOverflow() throws {
+        #expect(try decompress([[0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00]], with: PerMessageDeflateDecompressor(), maxMessageSize: .max) == Array("Hello".utf8))
     }
 
     @Test func limitAppliesPerMessageNotPerConnection() throws {

@@ -8,7 +8,9 @@ import NIOCore
 /// complete, before any payload, and the payload is handed out in the pieces it arrives in, so a caller
 /// can reject a frame (or invalid UTF-8 inside it) without waiting for the rest. When a whole frame is
 /// already in the input, it comes out as one `.frame` whose payload is a slice of the input (no copy)
-/// or, when masked, one unmasked copy made in a single pass.
+/// or, when masked, one unmasked copy made in a single pass. A header that is already complete in the
+/// input is decoded from the raw bytes in one go (the fast path); the states are for headers that
+/// arrive in pieces, and both paths apply the same checks in the same order.
 ///
 /// The parser checks what a frame says about itself: reserved opcodes, the 64-bit length's top bit,
 /// control frame length and fragmentation, and `maxFrameSize`. Rules that depend on the connection

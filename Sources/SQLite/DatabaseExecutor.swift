@@ -17,12 +17,17 @@ import Foundation
 public final class DatabaseExecutor: SerialExecutor, @unchecked Sendable {
     private let queue: JobQueue
 
-    /// - Parameter name: the thread's name, shown by debuggers and `top -H`.
+    /// - Parameter name: the thread's name, shown by debuggers and `top -H` (Linux keeps the
+    ///   first 15 bytes).
     public init(name: String) {
         queue = JobQueue()
         queue.executor = asUnownedSerialExecutor()
-        let thread = Thread { [queue] in queue.runUntilFinished() }
-        thread.name = name
+        let thread = Thread { [queue] in
+            // Set from inside: on Linux a name given before `start()` is not applied, and the
+            // thread would carry its creator's name.
+            Thread.current.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+            queue.runUntilFinished()
+        }
         thread.start()
     }
 

@@ -41,8 +41,8 @@ public final class SQLiteShareStore: ShareStorage {
         tokens: SecretTokenGenerator = SecretTokenGenerator(),
         busyTimeoutMilliseconds: Int32 = 5000
     ) async throws(ShareStoreError) -> SQLiteShareStore {
-        let writer = ShareDatabase(threadName: "share-store-writer")
-        let reader = ShareDatabase(threadName: "share-store-reader")
+        let writer = ShareDatabase(threadName: "share-db-writer")
+        let reader = ShareDatabase(threadName: "share-db-reader")
         try await writer.open(
             path: path,
             options: SQLiteOpenOptions(busyTimeoutMilliseconds: busyTimeoutMilliseconds, synchronous: .full),

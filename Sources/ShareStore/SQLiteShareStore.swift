@@ -59,7 +59,8 @@ public final class SQLiteShareStore: ShareStorage {
         return SQLiteShareStore(path: path, writer: writer, reader: reader, clock: clock, tokens: tokens)
     }
 
-    /// Opens `<directory>/share-relay.sqlite3`, creating the directory (mode 0700) when missing.
+    /// Opens `<directory>/share-relay.sqlite3`, creating the directory (mode 0700) and the file
+    /// (mode 0600) when missing.
     public static func open(
         dataDirectory directory: String,
         clock: any WallClock = SystemWallClock(),
@@ -74,7 +75,12 @@ public final class SQLiteShareStore: ShareStorage {
         } catch {
             throw .unavailable(reason: "cannot create data directory \(directory): \(error.localizedDescription)")
         }
-        return try await open(path: (directory as NSString).appendingPathComponent(fileName), clock: clock, tokens: tokens)
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        // Create the file readable by its owner only (it holds tokens in clear); SQLite gives the
+        // -wal and -shm files the same permissions. An existing file keeps the mode it has.
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { Foundation.close(descriptor) }
+        return try await open(path: path, clock: clock, tokens: tokens)
     }
 
     /// The schema version this release writes.

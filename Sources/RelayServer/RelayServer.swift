@@ -115,7 +115,7 @@ public actor RelayServer {
         } catch {
             try? await group.shutdownGracefully()
             if ownsStorage { await storage.close() }
-            throw .bindFailed(address: "\(configuration.host):\(configuration.port)", reason: "\(error)")
+            throw .bindFailed(address: "\(configuration.host):\(configuration.port)", reason: RelayHTTPClient.reason(error))
         }
         localAddress = serverChannel.localAddress
         state = .running(

@@ -23,8 +23,8 @@ struct HTTPServices: Sendable {
 /// | route | method | answer |
 /// | --- | --- | --- |
 /// | `/rpc` | POST | JSON-RPC: 200 (errors included), 204 (notifications only), 401, 413, 415, 429 |
-/// | `/healthz` | GET | 200 `{"status":"ok"}` |
-/// | `/readyz` | GET | 200 `{"status":"ready"}`, or 503 when the store does not answer |
+/// | `/healthz` | GET, HEAD | 200 `{"status":"ok"}` |
+/// | `/readyz` | GET, HEAD | 200 `{"status":"ready"}`, or 503 when the store does not answer |
 /// | WebSocket routes | GET + `Upgrade: websocket` | handed to the route's upgrade function |
 /// | anything else | | 404, or 405 with `Allow` |
 ///
@@ -64,6 +64,7 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     private var requestNumber = 0
     private var requestVersion = HTTPVersion.http1_1
     private var requestPath = ""
+    private var isHeadRequest = false
     private var keepAlive = true
     private var clientAddress = "unknown"
 
@@ -128,6 +129,7 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
         }
         requestNumber += 1
         requestVersion = head.version
+        isHeadRequest = head.method == .HEAD
         keepAlive = head.isKeepAlive
         requestPath = String(head.uri.prefix { $0 != "?" && $0 != "#" })
 
@@ -151,14 +153,14 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
             }
             beginRPC(context: context, head)
         case "/healthz":
-            guard head.method == .GET else {
-                answerAfterBody(context: context, .response(.methodNotAllowed(head.method, requestPath, allow: "GET")))
+            guard head.method == .GET || head.method == .HEAD else {
+                answerAfterBody(context: context, .response(.methodNotAllowed(head.method, requestPath, allow: "GET, HEAD")))
                 return
             }
             answerAfterBody(context: context, .response(.json(.ok, ["status": "ok"])))
         case "/readyz":
-            guard head.method == .GET else {
-                answerAfterBody(context: context, .response(.methodNotAllowed(head.method, requestPath, allow: "GET")))
+            guard head.method == .GET || head.method == .HEAD else {
+                answerAfterBody(context: context, .response(.methodNotAllowed(head.method, requestPath, allow: "GET, HEAD")))
                 return
             }
             answerAfterBody(context: context, .readiness)
@@ -423,7 +425,8 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
         logger.debug("response", metadata: ["path": "\(requestPath)", "status": "\(response.status.code)"])
         let head = HTTPResponseHead(version: requestVersion, status: response.status, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if !response.body.isEmpty {
+        // A response to HEAD has the headers of the GET response and no body (RFC 9110 §9.3.2).
+        if !response.body.isEmpty && !isHeadRequest {
             let buffer = context.channel.allocator.buffer(bytes: response.body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }

@@ -68,7 +68,7 @@ import Testing
         await relay.stop()
     }
 
-    @Test(arguments: [("GET", "/rpc", "POST"), ("PUT", "/rpc", "POST"), ("POST", "/healthz", "GET"), ("DELETE", "/readyz", "GET")])
+    @Test(arguments: [("GET", "/rpc", "POST"), ("PUT", "/rpc", "POST"), ("POST", "/healthz", "GET, HEAD"), ("DELETE", "/readyz", "GET, HEAD")])
     func wrongMethodIs405WithAllow(method: String, path: String, allow: String) async throws {
         try await relay.start()
         let connection = try await relay.connect()
@@ -77,6 +77,20 @@ import Testing
         #expect(response.status == 405)
         #expect(response.headers["allow"] == allow)
         #expect(response.body == #"{"error":{"code":"method_not_allowed","message":"\#(method) is not allowed on \#(path); use \#(allow)"}}"#)
+        await relay.stop()
+    }
+
+    @Test func headGetsTheHeadersOfGetWithoutABody() async throws {
+        try await relay.start()
+        let connection = try await relay.connect()
+        try await connection.send("HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        let head = try await connection.readResponse(isHeadResponse: true)
+        #expect(head.status == 200)
+        #expect(head.headers["content-length"] == "15")
+        // Had the HEAD response carried a body, this would read it as the next response.
+        let get = try await connection.readResponse()
+        #expect(get.status == 200)
+        #expect(get.body == #"{"status":"ok"}"#)
         await relay.stop()
     }
 

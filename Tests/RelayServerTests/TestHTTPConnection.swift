@@ -81,10 +81,11 @@ final class TestHTTPConnection {
         try await send(lines.joined(separator: "\r\n") + "\r\n\r\n" + body)
     }
 
-    /// Reads until one complete response (Content-Length framed) is available.
-    func readResponse() async throws -> RawResponse {
+    /// Reads until one complete response (Content-Length framed) is available. A response to
+    /// HEAD has no body whatever its Content-Length says: pass `isHeadResponse`.
+    func readResponse(isHeadResponse: Bool = false) async throws -> RawResponse {
         while true {
-            if let response = try takeResponse() { return response }
+            if let response = try takeResponse(bodyless: isHeadResponse) { return response }
             guard try await receiveMore() else {
                 throw TestHTTPError("connection closed before a complete response; have \(String(decoding: pending, as: UTF8.self).debugDescription)")
             }
@@ -117,7 +118,7 @@ final class TestHTTPConnection {
         }
     }
 
-    private func takeResponse() throws -> RawResponse? {
+    private func takeResponse(bodyless: Bool) throws -> RawResponse? {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         guard let headEnd = pending.firstRange(of: separator)?.upperBound else { return nil }
         let head = String(decoding: pending[..<headEnd], as: UTF8.self)
@@ -129,7 +130,7 @@ final class TestHTTPConnection {
             guard let colon = line.firstIndex(of: ":") else { throw TestHTTPError("bad header \(line)") }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        let length = (status == 204 || status < 200) ? 0 : Int(headers["content-length"] ?? "0") ?? 0
+        let length = (bodyless || status == 204 || status < 200) ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         guard pending.count >= headEnd + length else { return nil }
         let body = String(decoding: pending[headEnd..<headEnd + length], as: UTF8.self)
         pending.removeFirst(headEnd + length)

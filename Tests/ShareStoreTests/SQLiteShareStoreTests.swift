@@ -46,6 +46,19 @@ let verbatimActivePredicate = "revoked_at IS NULL AND (expires_at IS NULL OR exp
         #expect(try foreign.scalar("PRAGMA journal_mode") == "wal")
     }
 
+    @Test func newDatabaseFileAndDirectoryAreReadableByTheOwnerOnly() async throws {
+        let nested = directory.file("nested/data")
+        let store = try await SQLiteShareStore.open(dataDirectory: nested, clock: clock)
+        _ = try await store.createShare(sessionID: session, lifetime: .seconds(60))
+        func mode(_ path: String) throws -> Int? {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+        }
+        #expect(try mode(nested) == 0o700)
+        #expect(try mode(store.path) == 0o600)
+        #expect(try mode(store.path + "-wal") == 0o600)
+        await store.close()
+    }
+
     @Test func createdShareIsStoredInSQLiteTimeFormatAndListed() async throws {
         let store = try await openStore()
         let share = try await store.createShare(sessionID: session, lifetime: .seconds(3600))

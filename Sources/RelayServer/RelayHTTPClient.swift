@@ -4,65 +4,6 @@ import NIOHTTP1
 import NIOPosix
 import RPC
 
-/// Why a call to a relay failed, worded for the person running the CLI.
-public enum RelayClientError: Error, Sendable, Equatable, CustomStringConvertible {
-    case invalidURL(String)
-    case connectionFailed(endpoint: String, reason: String)
-    case timedOut(endpoint: String)
-    case malformedResponse(String)
-    /// A non-200 answer (401, 413, 415, 429, 5xx) with the server's message.
-    case httpStatus(code: Int, message: String)
-    /// A JSON-RPC error answer.
-    case rpc(RPCError)
-
-    public var description: String {
-        switch self {
-        case let .invalidURL(reason):
-            return "invalid URL: \(reason)"
-        case let .connectionFailed(endpoint, reason):
-            return "cannot reach the relay at \(endpoint): \(reason)"
-        case let .timedOut(endpoint):
-            return "the relay at \(endpoint) did not answer in time"
-        case let .malformedResponse(reason):
-            return "unexpected answer from the relay: \(reason)"
-        case let .httpStatus(code, message):
-            return "the relay answered HTTP \(code): \(message)"
-        case let .rpc(error):
-            return "\(error.message) (JSON-RPC error \(error.code))"
-        }
-    }
-}
-
-/// Where a relay listens: parsed from `http://host:port[/base]`.
-public struct RelayEndpoint: Sendable, Hashable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    /// Path prefix (no trailing slash), for a relay mounted below `/` by a reverse proxy.
-    public var basePath: String
-
-    public init(url: String) throws(RelayClientError) {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else {
-            throw .invalidURL("\(url) is not a URL like http://127.0.0.1:8080")
-        }
-        guard scheme == "http" else {
-            throw .invalidURL("\(url): only http:// is supported by this client")
-        }
-        guard let host = components.host, !host.isEmpty else {
-            throw .invalidURL("\(url) has no host")
-        }
-        self.host = host
-        self.port = components.port ?? 80
-        var path = components.path
-        while path.hasSuffix("/") { path.removeLast() }
-        self.basePath = path
-    }
-
-    public var description: String {
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "http://\(shownHost):\(port)\(basePath)"
-    }
-}
-
 /// A complete HTTP response as the client received it.
 public struct RelayHTTPResponse: Sendable {
     public var status: Int
@@ -199,52 +140,5 @@ private final class ResponseCollector: ChannelInboundHandler, RemovableChannelHa
         guard !completed else { return }
         completed = true
         promise.fail(error)
-    }
-}
-
-/// Calls a relay's JSON-RPC methods over `POST /rpc` with an owner key.
-public struct RelayRPCClient: Sendable {
-    public let endpoint: RelayEndpoint
-    private let ownerKey: String
-    private let timeout: TimeAmount
-
-    public init(url: String, ownerKey: String, timeout: TimeAmount = .seconds(10)) throws(RelayClientError) {
-        self.endpoint = try RelayEndpoint(url: url)
-        self.ownerKey = ownerKey
-        self.timeout = timeout
-    }
-
-    /// Sends one request (id 1) and returns its `result`.
-    public func call(_ method: String, params: JSONValue) async throws(RelayClientError) -> JSONValue {
-        let request: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": .string(method), "params": params]
-        let response = try await RelayHTTPClient.send(
-            method: .POST,
-            to: endpoint,
-            path: "/rpc",
-            headers: [("content-type", "application/json"), ("authorization", "Bearer \(ownerKey)")],
-            body: request.encoded(),
-            timeout: timeout
-        )
-        let json = try? JSONParser.parse(response.body)
-        guard response.status == 200 else {
-            var message = json?["error"]?["message"]?.stringValue ?? String(decoding: response.body.prefix(200), as: UTF8.self)
-            if let retryAfter = response.header("retry-after") { message += " (Retry-After: \(retryAfter) s)" }
-            throw .httpStatus(code: response.status, message: message)
-        }
-        guard let json else {
-            throw .malformedResponse("the body is not JSON")
-        }
-        if let error = json["error"] {
-            guard case let .number(code)? = error["code"], let codeValue = code.int64Value,
-                let message = error["message"]?.stringValue
-            else {
-                throw .malformedResponse("an error without code and message")
-            }
-            throw .rpc(RPCError(code: Int(codeValue), message: message))
-        }
-        guard let result = json["result"] else {
-            throw .malformedResponse("neither result nor error")
-        }
-        return result
     }
 }

@@ -9,15 +9,13 @@ public final class SQLiteStatement {
     public let sql: String
     private let db: OpaquePointer
     private var handle: OpaquePointer?
-    // Keeps the connection (and so the sqlite3 handle) alive while this statement exists.
-    private let connection: SQLiteConnection?
 
     init(connection: SQLiteConnection, sql: String) throws(SQLiteError) {
         self.sql = sql
+        // No reference back to the connection object (its statement cache would make a cycle):
+        // the connection closes with sqlite3_close_v2, which keeps the handle alive until the
+        // last statement is finalized.
         self.db = try connection.openHandle(sql: sql)
-        // The connection's own cache holds its statements; a back reference from those would be
-        // a cycle, and the cache is emptied before the handle is closed anyway.
-        self.connection = nil
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v2(db, sql, -1, &statement, nil)
         guard rc == SQLITE_OK, let statement else {

@@ -9,6 +9,7 @@
 // `POST /rpc` and the presenter's WebSocket share it; HTTP status codes, authentication and body
 // limits belong to the transport. It never puts internal details (SQL, paths) into a response.
 
+import Foundation
 import ShareStore
 
 /// One JSON-RPC method: its `params` (nil when absent) and the call's context in, its `result`
@@ -56,6 +57,11 @@ public struct RPCHandler: Sendable {
             return RPCResponseBody(errorResponse(.parseError(error.description), id: .null))
         }
         return await handle(parsed: parsed, context: context)
+    }
+
+    /// `handle(body:context:)` for a `Data` body.
+    public func handle(body: Data, context: RPCContext) async -> RPCResponseBody? {
+        await handle(body: [UInt8](body), context: context)
     }
 
     /// Like `handle(body:context:)` for a body the transport has already parsed.

@@ -66,7 +66,8 @@ public struct HistoryWriteBatcher<Waiter> {
     /// Queues a sequenced event for writing. A session's events must be enqueued in seq order.
     public mutating func enqueue(_ event: StoredEvent) {
         if sessions[event.sessionId] == nil {
-            sessions[event.sessionId] = SessionProgress(durableThrough: event.seq - 1, enqueuedThrough: event.seq)
+            // Everything of the session before this event is durable: it had nothing outstanding.
+            sessions[event.sessionId] = SessionProgress(durableThrough: max(event.seq, 1) - 1, enqueuedThrough: event.seq)
         } else {
             precondition(event.seq > sessions[event.sessionId]!.enqueuedThrough, "events of a session must be enqueued in order")
             sessions[event.sessionId]!.enqueuedThrough = event.seq

@@ -23,6 +23,16 @@ public enum RelayMessage: Hashable, Sendable {
     /// The JSON-RPC 2.0 parse error code, used for invalid JSON and binary frames from presenters.
     public static let parseErrorCode = -32700
 
+    /// The answer to a presenter text frame that is not valid JSON.
+    public static func parseError(_ error: JSONSyntaxError) -> RelayMessage {
+        .error(code: parseErrorCode, message: error.message)
+    }
+
+    /// The answer to a binary frame from a presenter (events are JSON text).
+    public static let binaryFrameRefused = RelayMessage.error(
+        code: parseErrorCode, message: "Parse error: binary frames are not accepted, send JSON text"
+    )
+
     /// Appends this message's JSON text to `buffer`.
     public func write(into buffer: inout ByteBuffer) {
         switch self {

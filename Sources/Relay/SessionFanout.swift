@@ -20,6 +20,10 @@ public final class SessionFanout<Viewer: FanoutViewer> {
     /// The presence last set with `setPresence(_:)`; viewers receive it when it changes.
     public private(set) var presence: PresenceState
     private var presenceFrame: ByteBuffer
+    /// Bumped by every `setPresence` change. A viewer is due a presence message when its version
+    /// is older, and gets one only if what it was last told differs: a `hello` fresher than the
+    /// fan-out's (coalesced) presence is never followed by an older state.
+    private var presenceVersion: UInt32 = 0
 
     private struct Slot {
         var viewer: Viewer?
@@ -30,6 +34,7 @@ public final class SessionFanout<Viewer: FanoutViewer> {
         var writablePosition: Int32
         /// The presence this viewer was last told (by `hello` or a `presence` message).
         var presence: PresenceState
+        var presenceVersion: UInt32
     }
 
     private var slots: [Slot] = []
@@ -90,7 +95,8 @@ public final class SessionFanout<Viewer: FanoutViewer> {
             cursor: cursor,
             compressed: acceptsCompressedFrames,
             writablePosition: -1,
-            presence: helloPresence
+            presence: helloPresence,
+            presenceVersion: presenceVersion
         )
         let index: Int
         if let free = freeSlots.popLast() {
@@ -111,7 +117,7 @@ public final class SessionFanout<Viewer: FanoutViewer> {
             log.encoder.frame(.hello(sessionId: sessionId, expiresAt: expiresAt, seq: log.lastSeq, presence: helloPresence))
         )
         viewer.flush()
-        if cursor.isBehind(log) || helloPresence != presence {
+        if cursor.isBehind(log) {
             markDirty()
         }
         return token
@@ -138,7 +144,7 @@ public final class SessionFanout<Viewer: FanoutViewer> {
         if writable {
             slots[index].cursor.noteProgress(now: now)
             insertWritable(index)
-            if slots[index].cursor.isBehind(log) || slots[index].presence != presence {
+            if slots[index].cursor.isBehind(log) || slots[index].presenceVersion != presenceVersion {
                 markDirty()
             }
         } else {
@@ -228,6 +234,7 @@ public final class SessionFanout<Viewer: FanoutViewer> {
     public func setPresence(_ state: PresenceState) {
         guard state != presence else { return }
         presence = state
+        presenceVersion &+= 1
         presenceFrame = log.encoder.frame(.presence(state))
         if !writableSlots.isEmpty { markDirty() }
     }
@@ -252,13 +259,17 @@ public final class SessionFanout<Viewer: FanoutViewer> {
         var report = DrainReport()
         let log = self.log
         let presence = self.presence
+        let presenceVersion = self.presenceVersion
         let presenceFrame = self.presenceFrame
         // Iterate a snapshot: callbacks may re-enter and change the writable set (copy on write).
         let visit = writableSlots
         for slotIndex in visit {
             let index = Int(slotIndex)
             guard slots[index].writablePosition >= 0, let viewer = slots[index].viewer else { continue }
-            let needsPresence = slots[index].presence != presence
+            if slots[index].presenceVersion != presenceVersion, slots[index].presence == presence {
+                slots[index].presenceVersion = presenceVersion  // already told (e.g. by its hello)
+            }
+            let needsPresence = slots[index].presenceVersion != presenceVersion
             guard needsPresence || slots[index].cursor.isBehind(log) else { continue }
             var budget = viewer.writeBudget
             guard budget > 0 else { continue }
@@ -281,10 +292,12 @@ public final class SessionFanout<Viewer: FanoutViewer> {
             if slots[index].generation == generation, slots[index].viewer != nil {
                 slots[index].cursor = cursor
                 slots[index].presence = presence
+                slots[index].presenceVersion = presenceVersion
                 if slots[index].writablePosition >= 0, cursor.isBehind(log) {
                     report.viewersStillBehind += 1
                 }
             }
+            guard frames > 0 else { continue }
             viewer.flush()
             report.viewersWritten += 1
             report.framesWritten += frames

@@ -47,7 +47,9 @@ public struct ViewerRegistry<Handle: Hashable> {
 
     public enum Admission: Hashable, Sendable {
         /// Admitted. `armExpiryTimerAt` is set when this is the share's first viewer and the share
-        /// expires: arm one timer for the share that calls `expireShare(_:now:)`.
+        /// expires, or when the store reported a changed expiry: arm the share's one timer (replacing
+        /// any armed before) to call `expireShare(_:now:)`. A timer firing when the share has no
+        /// expiry any more gets `.nothingToDo`.
         case admitted(armExpiryTimerAt: RelayTime?)
         /// Refused: complete the handshake, then close with this code before sending anything.
         case rejected(RelayCloseCode)
@@ -65,15 +67,20 @@ public struct ViewerRegistry<Handle: Hashable> {
         else { return .rejected(.tooManyViewers) }
 
         guard case let .active(expiresAt) = status else { return .rejected(.unknownShare) }
-        let isFirstViewer = shares[shareId] == nil
-        shares[shareId, default: ShareRecord(sessionId: sessionId, expiresAt: expiresAt, viewers: [])].viewers.insert(handle)
-        if !isFirstViewer, shares[shareId]!.expiresAt != expiresAt {
-            // The store's answer is newer than what we had (an expiry change): follow it.
+        var armAt: RelayTime?
+        if shares[shareId] == nil {
+            shares[shareId] = ShareRecord(sessionId: sessionId, expiresAt: expiresAt, viewers: [])
+            armAt = expiresAt
+        } else if shares[shareId]!.expiresAt != expiresAt {
+            // The store's answer is newer than ours (the expiry was changed): follow it, and have
+            // the share's timer re-armed so an earlier deadline is not missed.
             shares[shareId]!.expiresAt = expiresAt
+            armAt = expiresAt
         }
+        shares[shareId]!.viewers.insert(handle)
         sessions[sessionId, default: []].insert(handle)
         shareOfHandle[handle] = shareId
-        return .admitted(armExpiryTimerAt: isFirstViewer ? expiresAt : nil)
+        return .admitted(armExpiryTimerAt: armAt)
     }
 
     public struct Removal: Hashable, Sendable {

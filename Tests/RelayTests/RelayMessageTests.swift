@@ -57,6 +57,15 @@ import Testing
         )
     }
 
+    @Test func presenterErrorsUseTheParseErrorCode() {
+        let error = JSONSyntaxError(reason: .trailingData, offset: 3)
+        #expect(
+            RelayMessage.parseError(error).encoded().string
+                == #"{"type":"error","error":{"code":-32700,"message":"Parse error: data after the JSON value at offset 3"}}"#
+        )
+        #expect(RelayMessage.binaryFrameRefused.encoded().string.hasPrefix(#"{"type":"error","error":{"code":-32700,"#))
+    }
+
     @Test func stringsAreJSONEscaped() {
         let message = RelayMessage.error(code: 1, message: "a\"b\\c\nd\te\u{01}f\u{1F}é😀/")
         #expect(

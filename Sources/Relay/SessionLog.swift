@@ -24,6 +24,9 @@ public struct SessionLog: Sendable {
     public let encoder: RelayFrameEncoder
     /// Sum of the retained events' data sizes (the quantity `retention.maxBytes` bounds).
     public private(set) var retainedBytes = 0
+    /// The oldest retained sequence number; `lastSeq + 1` when nothing is retained. Kept as a
+    /// field because every viewer feed reads it.
+    public private(set) var firstRetainedSeq: UInt64
     private var entries: CircularBuffer<SessionLogEntry>
 
     /// A new primary log whose next event gets `lastSeq + 1`.
@@ -32,6 +35,7 @@ public struct SessionLog: Sendable {
         self.lastSeq = lastSeq
         self.retention = retention
         self.encoder = encoder
+        self.firstRetainedSeq = lastSeq + 1
         self.entries = CircularBuffer(initialCapacity: 16)
     }
 
@@ -44,6 +48,7 @@ public struct SessionLog: Sendable {
             insert(SessionLogEntry(seq: event.seq, time: event.time, data: event.data, encoder: encoder, compress: false))
         }
         lastSeq = max(lastSeq, history.lastSeq)
+        firstRetainedSeq = entries.first?.seq ?? lastSeq + 1
     }
 
     /// A copy of this log, for another event loop, that follows the primary via `appendReplica(_:)`.
@@ -84,6 +89,7 @@ public struct SessionLog: Sendable {
         while entries.count > retention.maxEvents || (retainedBytes > retention.maxBytes && entries.count > 1) {
             retainedBytes -= entries.removeFirst().data.readableBytes
         }
+        firstRetainedSeq = entries.first!.seq
     }
 
     // MARK: Reading
@@ -91,20 +97,17 @@ public struct SessionLog: Sendable {
     /// Number of retained events.
     public var count: Int { entries.count }
 
-    /// The oldest retained sequence number; `lastSeq + 1` when nothing is retained.
-    public var firstRetainedSeq: UInt64 { entries.first?.seq ?? lastSeq + 1 }
-
     /// The retained entry at `offset` (0 is the oldest).
     public subscript(offset offset: Int) -> SessionLogEntry { entries[offset: offset] }
 
     /// The offset of the first retained entry with a sequence number above `seq` (`count` if none).
     public func offset(after seq: UInt64) -> Int {
-        guard let first = entries.first?.seq, seq >= first else { return 0 }
+        let first = firstRetainedSeq
+        guard seq >= first, !entries.isEmpty else { return 0 }
         guard seq < lastSeq else { return entries.count }
-        // Contiguous numbering (the normal case): the entry after `seq` sits at `seq + 1 - first`.
-        let guess = Int(seq - first) + 1
-        if guess < entries.count, entries[offset: guess].seq == seq + 1, entries[offset: guess - 1].seq <= seq {
-            return guess
+        // Contiguous numbering (always, unless restored history had holes): direct index.
+        if lastSeq - first + 1 == UInt64(entries.count) {
+            return Int(seq - first) + 1
         }
         var low = 0
         var high = entries.count

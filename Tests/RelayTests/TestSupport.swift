@@ -98,7 +98,7 @@ func makeFanout(
     retention: HistoryRetention = HistoryRetention(),
     presence: PresenceState = PresenceState(presenter: true, viewers: 0),
     requests: DrainRequests = DrainRequests()
-) -> SessionFanout<FakeViewer> {
+) -> SessionFanout {
     SessionFanout(
         sessionId: "abc123",
         log: SessionLog(lastSeq: lastSeq, retention: retention, encoder: testEncoder),

@@ -24,8 +24,11 @@
 //   encoded ONCE into a complete WebSocket frame) and returns the `SessionLogEntry`.
 // - The entry is `Sendable`: its frame is a `ByteBuffer` whose storage is shared by reference.
 //   The home loop forwards it once per *other* loop that has viewers of the session, where a
-//   replica `SessionFanout` (built from `SessionLog(replicating: primary.snapshot())`) calls
-//   `publishReplica(_:)`. Replicas apply the same retention rules, so every loop holds the same
+//   replica `SessionFanout` (built on the home loop's `fanout.log.makeReplica()`, a `Sendable`
+//   copy that shares every entry) calls `publishReplica(_:)`. Take the copy on the home loop and
+//   from that moment forward every new entry to that loop: tasks on one loop run in order, so the
+//   replica sees its starting window first, then each later entry (a duplicate is ignored by its
+//   seq). Replicas apply the same retention rules, so every loop holds the same
 //   window of entries, all pointing at the same frame storage: N loops cost N rings of small
 //   entries, never N copies of event bytes.
 // - Each loop's fan-out only ever writes to viewers on its own loop, at the end of the loop

@@ -17,7 +17,7 @@ import NIOCore
 ///
 /// Viewers are held as `any FanoutViewer` rather than through a generic parameter: the fan-out's
 /// code is then compiled once, concretely, in this module, instead of running as unspecialized
-/// generic code from the server module (measured: 5x slower per viewer).
+/// generic code from the server module (measured: 575 -> 165 ns per viewer visit).
 public final class SessionFanout {
     public let sessionId: String
     public private(set) var log: SessionLog

@@ -66,7 +66,7 @@ extension RelayConfiguration {
 
         ConfigurationKey(
             "limits.maxEventBytes", bind(\.limits.maxEventBytes, ByteSizeFormat(range: 16...(64 << 20))),
-            summary: "Largest event a presenter may send; a larger one closes the presenter with 1009."),
+            summary: "Largest event a presenter may send (bounds the memory one incoming message takes); a larger one closes the presenter with 1009."),
         ConfigurationKey(
             "limits.maxViewersPerShare", bind(\.limits.maxViewersPerShare, IntegerFormat(range: 1...1_000_000)),
             summary: "Viewers connected through one share; over it a viewer is closed with 4429."),
@@ -86,7 +86,7 @@ extension RelayConfiguration {
             summary: "Time from TCP accept to a completed handshake; slower clients are dropped."),
         ConfigurationKey(
             "limits.maxRPCBodyBytes", bind(\.limits.maxRPCBodyBytes, ByteSizeFormat(range: (1 << 10)...(64 << 20))),
-            summary: "Largest POST /rpc body; a larger one gets 413."),
+            summary: "Largest POST /rpc body (bounds the memory one request takes); a larger one gets 413."),
         ConfigurationKey(
             "limits.authFailuresPerAddressPerMinute",
             bind(\.limits.authFailuresPerAddressPerMinute, IntegerFormat(range: 1...100_000)),

@@ -35,6 +35,14 @@ struct ConfigurationLoader {
             guard case .scalar(let keyScalar) = keyNode else {
                 throw .syntax(origin: keyOrigin, problem: "keys must be plain names, found \(Self.shape(of: keyNode))")
             }
+            if keyScalar.string.contains(".") {
+                // One spelling per key in a file, so two lines cannot silently set the same key.
+                let parts = keyScalar.string.split(separator: ".", maxSplits: 1)
+                throw .syntax(
+                    origin: keyOrigin,
+                    problem: "dotted key '\(keyScalar.string)': in a file, nest it ('\(parts[0]):' with "
+                        + "'\(parts.count > 1 ? parts[1] : ""):' indented below it)")
+            }
             let name = group.map { "\($0).\(keyScalar.string)" } ?? keyScalar.string
             if let key = RelayConfiguration.key(named: name) {
                 try assign(key, Self.rawValue(valueNode, path: path))

@@ -49,6 +49,11 @@ import Testing
             == "relay.yaml:1: unknown key 'maxEvents'; did you mean 'history.maxEvents'?")
     }
 
+    @Test func dottedKeysInAFileAreRefusedWithTheNestedSpelling() {
+        #expect(loadMessage("history:\n  maxEvents: 5\nlimits.maxEventBytes: 2048\n")
+            == "relay.yaml:3: dotted key 'limits.maxEventBytes': in a file, nest it ('limits:' with 'maxEventBytes:' indented below it)")
+    }
+
     @Test func aMistypedGroupSuggestsTheGroup() {
         #expect(loadMessage("limit:\n  maxEventBytes: 5\n")
             == "relay.yaml:1: unknown key 'limit'; did you mean 'limits'?")

@@ -1,1 +1,196 @@
-// Module RelayServer: see Package.swift for what it owns.
+// Module RelayServer: the HTTP side of ShareRelay and the server's lifecycle.
+//
+// Owns: the SwiftNIO HTTP/1.1 server (bootstrap, pipeline, router), `POST /rpc` with owner-key
+// authentication and rate limiting, `/healthz` and `/readyz`, the seam for WebSocket routes,
+// owner key resolution (configuration, environment, generated key file), graceful shutdown, and
+// a small HTTP client for the CLI.
+//
+// Must not: implement JSON-RPC methods (RPC does), touch SQLite directly (ShareStore does), block
+// an event loop (store calls are awaited off the loop), or log a token or key in full.
+
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import RPC
+import ShareStore
+
+/// The relay's HTTP server: start it with a configuration, stop it with `shutdown()`.
+public actor RelayServer {
+    private enum State {
+        case idle
+        case running(Running)
+        case stopping
+        case stopped
+    }
+
+    private struct Running {
+        var group: MultiThreadedEventLoopGroup
+        var serverChannel: any Channel
+        var connections: ConnectionRegistry
+        var storage: any ShareStorage
+        var ownsStorage: Bool
+        var configuration: RelayServerConfiguration
+    }
+
+    private var state = State.idle
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+
+    /// The address the server listens on, once started.
+    public private(set) var localAddress: SocketAddress?
+    /// Where the owner keys came from, once started (the CLI prints it).
+    public private(set) var ownerKeyOrigin: OwnerKeyOrigin?
+    /// A problem with the owner key file worth telling the operator (e.g. readable by others).
+    public private(set) var ownerKeyWarning: String?
+
+    public init() {}
+
+    /// Opens the store, resolves the owner keys, binds and starts serving.
+    ///
+    /// - Returns: the bound address (with the actual port when `configuration.port` is 0).
+    public func start(_ configuration: RelayServerConfiguration) async throws(RelayServerError) -> SocketAddress {
+        guard case .idle = state else { throw .alreadyStarted }
+        if let problem = configuration.problem { throw .invalidConfiguration(problem) }
+        let logger = configuration.logger
+
+        let keys = try OwnerKeys.resolve(
+            configured: configuration.ownerKeys,
+            environment: configuration.environment,
+            dataDirectory: configuration.dataDirectory
+        )
+        ownerKeyOrigin = keys.origin
+        ownerKeyWarning = keys.warning
+        logger.info("owner keys: \(keys.origin)")
+        if let warning = keys.warning { logger.warning("\(warning)") }
+
+        let storage: any ShareStorage
+        let ownsStorage: Bool
+        if let given = configuration.storage {
+            storage = given
+            ownsStorage = false
+        } else {
+            do {
+                storage = try await SQLiteShareStore.open(dataDirectory: configuration.dataDirectory, clock: configuration.clock)
+            } catch {
+                throw .storage(error)
+            }
+            ownsStorage = true
+        }
+
+        let services = HTTPServices(
+            rpc: RPCHandler(
+                storage: storage,
+                policy: configuration.sharePolicy,
+                onInternalError: { method, error in
+                    logger.error("RPC internal error", metadata: ["method": "\(method)", "error": "\(error)"])
+                }
+            ),
+            storage: storage,
+            authenticator: OwnerAuthenticator(keys: keys.keys, limit: configuration.authFailureLimit, clock: configuration.clock),
+            observer: configuration.shareEventsObserver,
+            webSocketRoutes: configuration.webSocketRoutes,
+            maximumRPCBodyBytes: configuration.maximumRPCBodyBytes,
+            readinessTimeout: configuration.readinessTimeout,
+            lingerTimeout: configuration.lingerTimeout,
+            logger: logger
+        )
+        let connections = ConnectionRegistry()
+        let idleTimeout = configuration.httpIdleTimeout
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    connections.add(channel)
+                    try Self.configureHTTPPipeline(channel.pipeline.syncOperations, services: services, idleTimeout: idleTimeout)
+                }
+            }
+
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            if ownsStorage { await storage.close() }
+            throw .bindFailed(address: "\(configuration.host):\(configuration.port)", reason: RelayHTTPClient.reason(error))
+        }
+        localAddress = serverChannel.localAddress
+        state = .running(
+            Running(
+                group: group,
+                serverChannel: serverChannel,
+                connections: connections,
+                storage: storage,
+                ownsStorage: ownsStorage,
+                configuration: configuration
+            )
+        )
+        logger.info("listening", metadata: ["address": "\(serverChannel.localAddress.map { "\($0)" } ?? "?")"])
+        return serverChannel.localAddress!
+    }
+
+    /// The HTTP handlers of one connection, named (see `RelayHTTPPipeline`) so a WebSocket upgrade
+    /// can remove them. Equivalent to NIO's `configureHTTPServerPipeline` (pipelining assistance,
+    /// header validation, protocol error handling), plus an idle timer and our router; the
+    /// decoder forwards bytes read past an upgrade request instead of dropping them.
+    static func configureHTTPPipeline(
+        _ pipeline: ChannelPipeline.SynchronousOperations,
+        services: HTTPServices,
+        idleTimeout: TimeAmount
+    ) throws {
+        try pipeline.addHandler(HTTPResponseEncoder(), name: RelayHTTPPipeline.encoder)
+        try pipeline.addHandler(
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
+            name: RelayHTTPPipeline.decoder
+        )
+        try pipeline.addHandler(HTTPServerPipelineHandler(), name: RelayHTTPPipeline.pipelining)
+        try pipeline.addHandler(NIOHTTPResponseHeadersValidator(), name: RelayHTTPPipeline.headerValidator)
+        try pipeline.addHandler(HTTPServerProtocolErrorHandler(), name: RelayHTTPPipeline.errorHandler)
+        try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: RelayHTTPPipeline.idleTimer)
+        try pipeline.addHandler(HTTPRequestRouter(services: services), name: RelayHTTPPipeline.router)
+    }
+
+    /// Stops gracefully: stops accepting, lets in-flight requests finish (idle keep-alive
+    /// connections close at once; every connection receives NIO's `ChannelShouldQuiesceEvent`,
+    /// which WebSocket handlers can answer with a 1001 close), closes what is left after the
+    /// grace period, closes the store if the server opened it, and stops the event loops.
+    /// Returns when all of that is done. Safe to call more than once.
+    public func shutdown() async {
+        guard case let .running(running) = state else {
+            if case .stopping = state { await waitUntilStopped() }
+            return
+        }
+        state = .stopping
+        let logger = running.configuration.logger
+        logger.info("shutting down")
+        try? await running.serverChannel.close()
+        running.connections.quiesceAll()
+        let deadline = NIODeadline.now() + running.configuration.shutdownGracePeriod
+        while running.connections.count > 0, NIODeadline.now() < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if running.connections.count > 0 {
+            logger.notice("closing \(running.connections.count) connections still open after the grace period")
+            await running.connections.closeAll()
+        }
+        if running.ownsStorage {
+            await running.storage.close()
+        }
+        try? await running.group.shutdownGracefully()
+        state = .stopped
+        localAddress = nil
+        logger.info("stopped")
+        let waiters = stopWaiters
+        stopWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the server has stopped (after `shutdown()` completes).
+    public func waitUntilStopped() async {
+        if case .stopped = state { return }
+        await withCheckedContinuation { stopWaiters.append($0) }
+    }
+}

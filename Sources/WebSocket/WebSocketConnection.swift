@@ -142,6 +142,9 @@ public struct WebSocketConnection {
     private mutating func process(_ element: WebSocketFrameParser.Element) throws(WebSocketFailure) -> WebSocketEvent? {
         switch element {
         case .frame(let header, let payload):
+            if header.fin, header.opcode == .text || header.opcode == .binary, !header.rsv1, message == nil, !closeSent {
+                return try processWholeMessage(header, payload: payload)
+            }
             try beginFrame(header)
             return try processPayload(payload, isFrameEnd: true)
         case .frameHead(let header):
@@ -152,14 +155,32 @@ public struct WebSocketConnection {
         }
     }
 
-    /// Checks the rules a header must follow on this connection, before any of its payload is used.
-    private mutating func beginFrame(_ header: WebSocketFrameHeader) throws(WebSocketFailure) {
+    /// The fast path for the most common frame: a complete, unfragmented, uncompressed data message.
+    /// Same rules as `beginFrame` + `processPayload`, without the reassembly state.
+    private func processWholeMessage(_ header: WebSocketFrameHeader, payload: ByteBuffer) throws(WebSocketFailure) -> WebSocketEvent {
+        try checkMaskingAndExtensionBits(header)
+        let limit = configuration.maxMessageSize
+        if header.payloadLength > limit { throw .protocolError(.messageTooBig(limit: limit)) }
+        if header.opcode == .text {
+            guard UTF8Validator.isValid(payload) else { throw .protocolError(.invalidUTF8) }
+            return .message(WebSocketMessage(kind: .text, data: payload))
+        }
+        return .message(WebSocketMessage(kind: .binary, data: payload))
+    }
+
+    /// Masking by role (RFC 6455 section 5.1) and RSV2/RSV3, which no extension of ours uses.
+    private func checkMaskingAndExtensionBits(_ header: WebSocketFrameHeader) throws(WebSocketFailure) {
         switch role {
         case .server where header.maskingKey == nil: throw .protocolError(.unmaskedFrameFromClient)
         case .client where header.maskingKey != nil: throw .protocolError(.maskedFrameFromServer)
         default: break
         }
         if header.rsv2 || header.rsv3 { throw .protocolError(.reservedBitsSet) }
+    }
+
+    /// Checks the rules a header must follow on this connection, before any of its payload is used.
+    private mutating func beginFrame(_ header: WebSocketFrameHeader) throws(WebSocketFailure) {
+        try checkMaskingAndExtensionBits(header)
 
         if header.opcode.isControl {
             // RSV1 means "compressed" and only applies to data messages (RFC 7692 section 6).
@@ -196,7 +217,7 @@ public struct WebSocketConnection {
 
     private mutating func processPayload(_ part: ByteBuffer, isFrameEnd: Bool) throws(WebSocketFailure) -> WebSocketEvent? {
         if let opcode = controlOpcode {
-            append(part, to: &controlPayload)
+            Self.append(part, to: &controlPayload)
             guard isFrameEnd else { return nil }
             let payload = controlPayload!
             controlPayload = nil
@@ -216,13 +237,13 @@ public struct WebSocketConnection {
         if message!.kind == .text && !message!.validator.validate(part) {
             throw .protocolError(.invalidUTF8)
         }
-        append(part, to: &message!.data)
+        Self.append(part, to: &message!.data)
         guard isFrameEnd && message!.isFinalFrame else { return nil }
         return try finishMessage()
     }
 
     private mutating func processCompressedPart(_ part: ByteBuffer, isFrameEnd: Bool) throws(WebSocketFailure) -> WebSocketEvent? {
-        append(part, to: &message!.compressedFrame)
+        Self.append(part, to: &message!.compressedFrame)
         guard isFrameEnd else { return nil }
         let compressed = message!.compressedFrame ?? allocator.buffer(capacity: 0)
         message!.compressedFrame = nil
@@ -466,7 +487,8 @@ public struct WebSocketConnection {
         )
     }
 
-    private func append(_ part: ByteBuffer, to buffer: inout ByteBuffer?) {
+    /// Static, so that appending to one of our properties does not also borrow (and copy) all of `self`.
+    private static func append(_ part: ByteBuffer, to buffer: inout ByteBuffer?) {
         if buffer == nil {
             buffer = part
         } else {

@@ -8,7 +8,9 @@ import NIOCore
 /// complete, before any payload, and the payload is handed out in the pieces it arrives in, so a caller
 /// can reject a frame (or invalid UTF-8 inside it) without waiting for the rest. When a whole frame is
 /// already in the input, it comes out as one `.frame` whose payload is a slice of the input (no copy)
-/// or, when masked, one unmasked copy made in a single pass.
+/// or, when masked, one unmasked copy made in a single pass. A header that is already complete in the
+/// input is decoded from the raw bytes in one go (the fast path); the states are for headers that
+/// arrive in pieces, and both paths apply the same checks in the same order.
 ///
 /// The parser checks what a frame says about itself: reserved opcodes, the 64-bit length's top bit,
 /// control frame length and fragmentation, and `maxFrameSize`. Rules that depend on the connection
@@ -47,6 +49,21 @@ public struct WebSocketFrameParser: Sendable {
         var opcode: WebSocketOpcode
         var masked: Bool
 
+        /// Decodes the first two header bytes and applies the rules they decide alone.
+        init(_ first: UInt8, _ second: UInt8) throws(WebSocketProtocolError) {
+            fin = first & 0x80 != 0
+            rsv1 = first & 0x40 != 0
+            rsv2 = first & 0x20 != 0
+            rsv3 = first & 0x10 != 0
+            opcode = WebSocketOpcode(rawValue: first & 0x0F)!
+            masked = second & 0x80 != 0
+            if opcode.isReserved { throw .reservedOpcode(opcode.rawValue) }
+            if opcode.isControl {
+                if !fin { throw .fragmentedControlFrame }
+                if second & 0x7F > 125 { throw .controlFrameTooLong }
+            }
+        }
+
         func header(maskingKey: WebSocketMaskingKey?, payloadLength: Int) -> WebSocketFrameHeader {
             WebSocketFrameHeader(
                 fin: fin, rsv1: rsv1, rsv2: rsv2, rsv3: rsv3, opcode: opcode,
@@ -68,48 +85,40 @@ public struct WebSocketFrameParser: Sendable {
     /// Consumes bytes from `input` and returns the next element, or nil when `input` holds too few
     /// bytes to make progress (the unconsumed bytes, at most a partial header, stay in `input`).
     public mutating func next(from input: inout ByteBuffer) throws(WebSocketProtocolError) -> Element? {
+        if case .firstTwoBytes = state, let header = try readWholeHeader(from: &input) {
+            return beginPayload(header, from: &input)
+        }
         while true {
             switch state {
             case .firstTwoBytes:
                 guard let (first, second) = input.readMultipleIntegers(as: (UInt8, UInt8).self) else { return nil }
-                let start = FrameStart(
-                    fin: first & 0x80 != 0, rsv1: first & 0x40 != 0, rsv2: first & 0x20 != 0,
-                    rsv3: first & 0x10 != 0, opcode: WebSocketOpcode(rawValue: first & 0x0F)!,
-                    masked: second & 0x80 != 0
-                )
-                if start.opcode.isReserved { throw .reservedOpcode(start.opcode.rawValue) }
-                let shortLength = Int(second & 0x7F)
-                if start.opcode.isControl {
-                    if !start.fin { throw .fragmentedControlFrame }
-                    if shortLength > 125 { throw .controlFrameTooLong }
-                }
-                switch shortLength {
+                let start = try FrameStart(first, second)
+                switch second & 0x7F {
                 case 126: state = .extendedLength(start, lengthSize: 2)
                 case 127: state = .extendedLength(start, lengthSize: 8)
-                default:
-                    try checkFrameSize(shortLength)
+                case let length:
+                    try checkFrameSize(Int(length))
                     if start.masked {
-                        state = .maskingKey(start, payloadLength: shortLength)
+                        state = .maskingKey(start, payloadLength: Int(length))
                     } else {
-                        return beginPayload(start.header(maskingKey: nil, payloadLength: shortLength), from: &input)
+                        return beginPayload(start.header(maskingKey: nil, payloadLength: Int(length)), from: &input)
                     }
                 }
 
             case .extendedLength(let start, let lengthSize):
-                let length: Int
+                let length: UInt64
                 if lengthSize == 2 {
                     guard let value = input.readInteger(as: UInt16.self) else { return nil }
-                    length = Int(value)
+                    length = UInt64(value)
                 } else {
                     guard let value = input.readInteger(as: UInt64.self) else { return nil }
-                    if value & (1 << 63) != 0 { throw .payloadLengthTooLarge }
-                    length = Int(value)
+                    length = value
                 }
-                try checkFrameSize(length)
+                let checkedLength = try checkedPayloadLength(length)
                 if start.masked {
-                    state = .maskingKey(start, payloadLength: length)
+                    state = .maskingKey(start, payloadLength: checkedLength)
                 } else {
-                    return beginPayload(start.header(maskingKey: nil, payloadLength: length), from: &input)
+                    return beginPayload(start.header(maskingKey: nil, payloadLength: checkedLength), from: &input)
                 }
 
             case .maskingKey(let start, let length):
@@ -131,6 +140,61 @@ public struct WebSocketFrameParser: Sendable {
                 return .payloadPart(part, isFrameEnd: isFrameEnd)
             }
         }
+    }
+
+    /// The fast path: when the whole header is already in the input (the usual case), decode it from
+    /// the raw bytes in one pass instead of one buffer read per field. It applies exactly the checks of
+    /// the step-by-step path, in the same order. Nil (nothing consumed) when the header is incomplete.
+    private func readWholeHeader(from input: inout ByteBuffer) throws(WebSocketProtocolError) -> WebSocketFrameHeader? {
+        let scan = input.withUnsafeReadableBytes { bytes -> HeaderScan in
+            guard bytes.count >= 2 else { return .incomplete }
+            let second = bytes[1]
+            let start: FrameStart
+            do throws(WebSocketProtocolError) { start = try FrameStart(bytes[0], second) } catch { return .invalid(error) }
+            var size = 2
+            var length = UInt64(second & 0x7F)
+            if length == 126 {
+                guard bytes.count >= 4 else { return .incomplete }
+                length = UInt64(bytes[2]) << 8 | UInt64(bytes[3])
+                size = 4
+            } else if length == 127 {
+                guard bytes.count >= 10 else { return .incomplete }
+                length = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt64.self))
+                size = 10
+            }
+            let checkedLength: Int
+            do throws(WebSocketProtocolError) { checkedLength = try checkedPayloadLength(length) } catch { return .invalid(error) }
+            var maskingKey: WebSocketMaskingKey?
+            if start.masked {
+                guard bytes.count >= size + 4 else { return .incomplete }
+                maskingKey = WebSocketMaskingKey(rawValue: UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: size, as: UInt32.self)))
+                size += 4
+            }
+            return .complete(start.header(maskingKey: maskingKey, payloadLength: checkedLength), size: size)
+        }
+        switch scan {
+        case .incomplete:
+            return nil
+        case .invalid(let error):
+            throw error
+        case .complete(let header, let size):
+            input.moveReaderIndex(forwardBy: size)
+            return header
+        }
+    }
+
+    private enum HeaderScan {
+        case incomplete
+        case invalid(WebSocketProtocolError)
+        case complete(WebSocketFrameHeader, size: Int)
+    }
+
+    /// A 16- or 64-bit extended length, checked: the 64-bit form's top bit must be clear, and the
+    /// length must not exceed `maxFrameSize`.
+    private func checkedPayloadLength(_ length: UInt64) throws(WebSocketProtocolError) -> Int {
+        if length & (1 << 63) != 0 { throw .payloadLengthTooLarge }
+        try checkFrameSize(Int(length))
+        return Int(length)
     }
 
     private func checkFrameSize(_ length: Int) throws(WebSocketProtocolError) {

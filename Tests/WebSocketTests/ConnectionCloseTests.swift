@@ -149,11 +149,16 @@ struct ConnectionCloseTests {
     }
 
     @Test func transportClosedAfterTheHandshakeKeepsThePeersCode() {
-        var connection = WebSocketConnection(role: .client)
-        connection.receive(ByteBuffer(bytes: Wire.close(code: 4001, masked: false)))
-        _ = connection.nextEvent()
-        connection.transportClosed()
-        #expect(connection.closeCode == WebSocketCloseCode(rawValue: 4001))
+        let transcript = replay(Wire.close(code: 4001, masked: false), role: .client, finish: { $0.transportClosed() })
+        #expect(transcript.closeCode == WebSocketCloseCode(rawValue: 4001))
+        #expect(transcript.state == .closed)
+    }
+
+    @Test func transportDroppedInTheMiddleOfAMessageReports1006() {
+        let transcript = replay(Wire.text("unfinished", fin: false), finish: { $0.transportClosed() })
+        #expect(transcript.events.isEmpty)
+        #expect(transcript.closeCode == .abnormalClosure)
+        #expect(transcript.output.isEmpty)
     }
 
     @Test func transportDroppedAfterOurCloseReportsOurCode() {

@@ -167,7 +167,8 @@ func chunkings(of count: Int) -> [[Int]] {
 
 /// Feeds `input` to a fresh connection in every split and expects the same transcript each time.
 /// `prepare` runs before any input (for example to start a close); `react` runs for each event (for
-/// example to echo a message). Returns the transcript of the whole-input run.
+/// example to echo a message); `finish` runs after the last input (for example a keepalive deadline).
+/// Returns the transcript of the whole-input run.
 @discardableResult
 func replay(
     _ input: [UInt8],
@@ -176,6 +177,7 @@ func replay(
     compression: (() -> WebSocketNegotiatedCompression)? = nil,
     prepare: (inout WebSocketConnection) -> Void = { _ in },
     react: (inout WebSocketConnection, WebSocketEvent) -> Void = { _, _ in },
+    finish: (inout WebSocketConnection) -> Void = { _ in },
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> Transcript {
     func run(_ chunkSizes: [Int]) -> Transcript {
@@ -193,6 +195,8 @@ func replay(
             }
             if let output = connection.takeOutput() { written += output.readableBytesView }
         }
+        finish(&connection)
+        if let output = connection.takeOutput() { written += output.readableBytesView }
         transcript.output = (try? decodeFrames(written)) ?? []
         transcript.state = connection.state
         transcript.shouldCloseTransport = connection.shouldCloseTransport

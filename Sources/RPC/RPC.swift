@@ -1,1 +1,0 @@
-// Module RPC: see Package.swift for what it owns.

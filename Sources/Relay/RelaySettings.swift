@@ -1,0 +1,97 @@
+import NIOCore
+
+/// Every limit and timeout of the relay domain, with the defaults of issue 4. The server's
+/// configuration (file, environment, flags) builds one of these at start-up and calls
+/// `validate()`; the environment variables named below are the contract for operators and tests.
+public struct RelaySettings: Hashable, Sendable {
+    /// A viewer with something to receive and no progress for this long is closed with 4408.
+    /// Default 60 s (`SHARE_RELAY_STALL_TIMEOUT`, seconds).
+    public var stallTimeout: TimeAmount = .seconds(60)
+    /// How often the server sweeps for stalled viewers. Default 1 s (closes within timeout + 1 s).
+    public var stallSweepInterval: TimeAmount = .seconds(1)
+
+    /// Per-session retention, in memory and on disk. Default 10,000 events
+    /// (`SHARE_RELAY_HISTORY_MAX_EVENTS`) and 64 MiB (`SHARE_RELAY_HISTORY_MAX_BYTES`). Bounds the
+    /// memory of a session's log to about `maxBytes` plus ~100 bytes per event.
+    public var history = HistoryRetention()
+
+    /// Largest event a presenter may send; larger closes with 1009. Default 1 MiB
+    /// (`SHARE_RELAY_MAX_EVENT_BYTES`). Also the WebSocket max message size for presenters.
+    public var maxEventBytes = 1024 * 1024
+    /// Deepest nesting of arrays and objects accepted in an event (-32700 beyond).
+    public var maxEventDepth = JSONValidator.defaultMaxDepth
+
+    /// Viewer limits (4429). Per share defaults to 10,000 (`SHARE_RELAY_MAX_VIEWERS_PER_SHARE`).
+    public var viewerLimits = ViewerLimits()
+
+    /// Opening handshakes accepted per client address per second. Default 500: a flood guard that
+    /// lets a load generator spread over a few hundred loopback addresses reach 100,000/s.
+    public var handshakesPerAddressPerSecond = 500
+    /// A connection that has not completed its opening handshake after this long is dropped.
+    /// Default 10 s.
+    public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// Keepalive ping interval. Default 30 s (`SHARE_RELAY_PING_INTERVAL`, seconds).
+    public var pingInterval: TimeAmount = .seconds(30)
+    /// A connection that has not answered a ping within this long is closed. Default 20 s.
+    public var pongTimeout: TimeAmount = .seconds(20)
+
+    /// Minimum spacing of `presence` messages to viewers and `viewers` messages to presenters.
+    /// Default 250 ms: at most 4 per second.
+    public var presenceInterval: TimeAmount = .milliseconds(250)
+
+    /// Most bytes handed to one viewer in one drain (one loop iteration). Default 256 KiB: a
+    /// viewer catching up from history takes turns with everything else on its loop.
+    public var maxBytesPerViewerPerDrain = 256 * 1024
+
+    /// Events and bytes per history write (one transaction). Defaults 1,000 events, 4 MiB.
+    public var historyBatchMaxEvents = 1000
+    public var historyBatchMaxBytes = 4 * 1024 * 1024
+    /// Event bytes waiting for the disk above which the server stops reading from presenters
+    /// (backpressure instead of unbounded memory when the disk is slow). Default 256 MiB.
+    public var historyBacklogMaxBytes = 256 * 1024 * 1024
+
+    /// How often shares with viewers are re-checked for revocations written by other programs.
+    /// Default 1 s (the contract is "within 2 seconds").
+    public var revocationPollInterval: TimeAmount = .seconds(1)
+
+    public init() {}
+
+    /// Checks every value; the error names the setting.
+    public func validate() throws(RelaySettingsError) {
+        func positive(_ value: TimeAmount, _ name: String) throws(RelaySettingsError) {
+            guard value.nanoseconds > 0 else { throw RelaySettingsError(setting: name, problem: "must be positive") }
+        }
+        func atLeast(_ value: Int, _ minimum: Int, _ name: String) throws(RelaySettingsError) {
+            guard value >= minimum else { throw RelaySettingsError(setting: name, problem: "must be at least \(minimum)") }
+        }
+        try positive(stallTimeout, "stallTimeout")
+        try positive(stallSweepInterval, "stallSweepInterval")
+        try atLeast(history.maxEvents, 1, "history.maxEvents")
+        try atLeast(maxEventBytes, 1, "maxEventBytes")
+        try atLeast(history.maxBytes, maxEventBytes, "history.maxBytes (must hold one event of maxEventBytes)")
+        try atLeast(maxEventDepth, 1, "maxEventDepth")
+        try atLeast(viewerLimits.perShare, 1, "viewerLimits.perShare")
+        try atLeast(viewerLimits.perSession, 1, "viewerLimits.perSession")
+        try atLeast(viewerLimits.total, 1, "viewerLimits.total")
+        try atLeast(handshakesPerAddressPerSecond, 1, "handshakesPerAddressPerSecond")
+        try positive(handshakeTimeout, "handshakeTimeout")
+        try positive(pingInterval, "pingInterval")
+        try positive(pongTimeout, "pongTimeout")
+        guard presenceInterval.nanoseconds >= 0 else {
+            throw RelaySettingsError(setting: "presenceInterval", problem: "must not be negative")
+        }
+        try atLeast(maxBytesPerViewerPerDrain, 1, "maxBytesPerViewerPerDrain")
+        try atLeast(historyBatchMaxEvents, 1, "historyBatchMaxEvents")
+        try atLeast(historyBatchMaxBytes, 1, "historyBatchMaxBytes")
+        try atLeast(historyBacklogMaxBytes, historyBatchMaxBytes, "historyBacklogMaxBytes (must hold one batch)")
+        try positive(revocationPollInterval, "revocationPollInterval")
+    }
+}
+
+/// A relay setting with an unusable value.
+public struct RelaySettingsError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var setting: String
+    public var problem: String
+
+    public var description: String { "\(setting): \(problem)" }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import NIOCore
+import RPC
+import ShareStore
+
+/// Everything `RelayServer.start` needs, as one typed value with documented defaults.
+///
+/// The executable builds it from flags and the environment; the configuration file (the
+/// RelayConfiguration module) will map onto the same fields.
+public struct RelayServerConfiguration: Sendable {
+    /// Address to listen on. Default 127.0.0.1.
+    public var host: String
+    /// TCP port; 0 picks a free one (see the address `start` returns). Default 8080.
+    public var port: Int
+    /// Holds `share-relay.sqlite3` and, when no key is configured, `owner.key`. Default `./data`.
+    public var dataDirectory: String
+    /// Owner keys from configuration. Together with `SHARE_RELAY_OWNER_KEY` from `environment`
+    /// they are the accepted keys; when both are empty, `<dataDirectory>/owner.key` is used (and
+    /// generated on first start).
+    public var ownerKeys: [String]
+    /// Where `SHARE_RELAY_OWNER_KEY` is read from. Default: the process environment.
+    public var environment: [String: String]
+    /// Limits on `expires_in` for `session.share`.
+    public var sharePolicy: SharePolicy
+    /// Largest accepted `POST /rpc` body; larger ones get 413 without being read. Default 1 MiB.
+    public var maximumRPCBodyBytes: Int
+    /// Rate limiting of wrong owner keys per client address.
+    public var authFailureLimit: AuthFailureLimit
+    /// How long `GET /readyz` waits for the store's trivial query before answering 503. Default 2 s.
+    public var readinessTimeout: TimeAmount
+    /// An HTTP connection that sends nothing for this long is closed. Default 60 s.
+    public var httpIdleTimeout: TimeAmount
+    /// After a response sent before its request was fully read (413), how long we keep reading
+    /// and discarding so the client sees the response instead of a reset. Default 2 s.
+    public var lingerTimeout: TimeAmount
+    /// How long `shutdown()` lets in-flight requests finish before closing connections. Default 5 s.
+    public var shutdownGracePeriod: TimeAmount
+    /// Event loop threads. Default: one per core.
+    public var eventLoopThreads: Int
+    /// The clock for share timestamps and rate limiting. Tests inject a `ManualWallClock`.
+    public var clock: any WallClock
+    /// The share store; nil opens `SQLiteShareStore` in `dataDirectory` (and closes it on shutdown).
+    public var storage: (any ShareStorage)?
+    /// The relay's hooks for RPC (`viewers`, closing sockets on revocation).
+    public var shareEventsObserver: (any ShareEventsObserver)?
+    /// WebSocket routes, tried in order for GET requests asking for `Upgrade: websocket`.
+    public var webSocketRoutes: [WebSocketRoute]
+    public var logger: Logger
+
+    public static let defaultHost = "127.0.0.1"
+    public static let defaultPort = 8080
+    public static let defaultDataDirectory = "./data"
+    public static let ownerKeyEnvironmentVariable = "SHARE_RELAY_OWNER_KEY"
+    public static let ownerKeyFileName = "owner.key"
+
+    public init(
+        host: String = RelayServerConfiguration.defaultHost,
+        port: Int = RelayServerConfiguration.defaultPort,
+        dataDirectory: String = RelayServerConfiguration.defaultDataDirectory,
+        ownerKeys: [String] = [],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        sharePolicy: SharePolicy = SharePolicy(),
+        maximumRPCBodyBytes: Int = 1 << 20,
+        authFailureLimit: AuthFailureLimit = AuthFailureLimit(),
+        readinessTimeout: TimeAmount = .seconds(2),
+        httpIdleTimeout: TimeAmount = .seconds(60),
+        lingerTimeout: TimeAmount = .seconds(2),
+        shutdownGracePeriod: TimeAmount = .seconds(5),
+        eventLoopThreads: Int = System.coreCount,
+        clock: any WallClock = SystemWallClock(),
+        storage: (any ShareStorage)? = nil,
+        shareEventsObserver: (any ShareEventsObserver)? = nil,
+        webSocketRoutes: [WebSocketRoute] = [],
+        logger: Logger = Logger(label: "share-relay")
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.ownerKeys = ownerKeys
+        self.environment = environment
+        self.sharePolicy = sharePolicy
+        self.maximumRPCBodyBytes = maximumRPCBodyBytes
+        self.authFailureLimit = authFailureLimit
+        self.readinessTimeout = readinessTimeout
+        self.httpIdleTimeout = httpIdleTimeout
+        self.lingerTimeout = lingerTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
+        self.eventLoopThreads = eventLoopThreads
+        self.clock = clock
+        self.storage = storage
+        self.shareEventsObserver = shareEventsObserver
+        self.webSocketRoutes = webSocketRoutes
+        self.logger = logger
+    }
+
+    /// nil when coherent, else the first problem, naming the setting.
+    public var problem: String? {
+        if !(0...65_535).contains(port) { return "port \(port) is not between 0 and 65535" }
+        if maximumRPCBodyBytes < 1 { return "maximumRPCBodyBytes must be at least 1" }
+        if eventLoopThreads < 1 { return "eventLoopThreads must be at least 1" }
+        if let policy = sharePolicy.problem { return policy }
+        if let limit = authFailureLimit.problem { return limit }
+        return nil
+    }
+}

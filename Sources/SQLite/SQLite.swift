@@ -1,1 +1,0 @@
-// Module SQLite: see Package.swift for what it owns.

@@ -1,1 +1,0 @@
-// Module ShareStore: see Package.swift for what it owns.

@@ -1,1 +1,0 @@
-print("share-relay: not yet implemented")

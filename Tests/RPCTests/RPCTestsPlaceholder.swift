@@ -1,4 +1,0 @@
-import Testing
-@testable import RPC
-
-@Test func RPCModuleLinks() {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import RelayConfiguration
-
-@Test func RelayConfigurationModuleLinks() {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import RelayServer
-
-@Test func RelayServerModuleLinks() {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import ShareStore
-
-@Test func ShareStoreModuleLinks() {}

@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(name: "ws-microbench", dependencies: ["WebSocket"]),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
-        .testTarget(name: "WebSocketNIOTests", dependencies: ["WebSocket", "WebSocketNIO"]),
+        .testTarget(name: "WebSocketNIOTests", dependencies: ["WebSocket", "WebSocketNIO"], exclude: ["Interop"]),
         .testTarget(name: "ShareStoreTests", dependencies: ["ShareStore", "SQLite"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ShareStore"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay"]),

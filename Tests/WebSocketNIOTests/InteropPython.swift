@@ -59,29 +59,56 @@ enum InteropPython {
         }
     }
 
-    /// Starts a long-running script that prints `PORT <n>` when ready; returns the process and port.
-    static func start(_ script: String, _ arguments: [String]) throws -> (Process, Int) {
+    /// Starts a long-running script that prints `PORT <n>` when ready; returns the server and port.
+    /// The script exits when its standard input closes, so it cannot outlive the test process
+    /// (a leftover child holding the test runner's output open would hang `swift test`).
+    static func start(_ script: String, _ arguments: [String]) throws -> (InteropServer, Int) {
         guard let path else { throw InteropError.pythonMissing }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = [self.script(script)] + arguments
         let output = Pipe()
+        let input = Pipe()
         process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = input
         try process.run()
+        let server = InteropServer(process: process, input: input)
         var line = Data()
         let reader = output.fileHandleForReading
         while true {
             let byte = reader.readData(ofLength: 1)
-            if byte.isEmpty { throw InteropError.serverDidNotStart(String(decoding: line, as: UTF8.self)) }
+            if byte.isEmpty {
+                server.stop()
+                throw InteropError.serverDidNotStart(String(decoding: line, as: UTF8.self))
+            }
             if byte.first == 10 { break }
             line.append(byte)
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
-            process.terminate()
+            server.stop()
             throw InteropError.serverDidNotStart(text)
         }
-        return (process, port)
+        return (server, port)
+    }
+}
+
+/// A running interop server process.
+final class InteropServer: Sendable {
+    private let process: Process
+    private let input: Pipe
+
+    init(process: Process, input: Pipe) {
+        self.process = process
+        self.input = input
+    }
+
+    /// Closes its standard input (it exits on EOF) and terminates it.
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
     }
 }
 

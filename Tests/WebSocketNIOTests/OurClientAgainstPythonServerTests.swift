@@ -19,7 +19,7 @@ struct OurClientAgainstPythonServerTests {
 
     func roundTrip(compression: Bool) async throws {
         let (server, port) = try InteropPython.start("echo_server.py", [compression ? "compress" : "plain"])
-        defer { server.terminate() }
+        defer { server.stop() }
         var options = Self.options
         options.deflate = compression ? PerMessageDeflateOptions() : nil
         let url = try #require(WebSocketURL(string: "ws://127.0.0.1:\(port)/echo"))

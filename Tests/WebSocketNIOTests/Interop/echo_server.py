@@ -4,7 +4,9 @@ Usage: python echo_server.py (compress|plain)
 Prints `PORT <n>` once listening on 127.0.0.1, then serves until killed.
 """
 import asyncio
+import os
 import sys
+import threading
 
 from websockets.asyncio.server import serve
 
@@ -14,7 +16,15 @@ async def echo(ws):
         await ws.send(message)
 
 
+def exit_when_stdin_closes() -> None:
+    # The test process holds our stdin open; when it closes (or the test process dies) we exit,
+    # so no server outlives its test.
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
 async def main(compression: str) -> None:
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     kwargs = dict(max_size=64 * 1024 * 1024, ping_interval=None)
     if compression == "plain":
         kwargs["compression"] = None

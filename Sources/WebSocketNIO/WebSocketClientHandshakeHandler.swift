@@ -119,11 +119,13 @@ final class WebSocketClientHandshakeHandler: ChannelInboundHandler, RemovableCha
                 return
             }
             completion.succeed(NIOLoopBound(handler, eventLoop: context.eventLoop))
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            // Bytes that arrived with the response head (the server may send a message and even
+            // its close right after the 101) go to the WebSocket handler before we leave.
             if rest.readableBytes > 0 {
                 context.fireChannelRead(NIOAny(rest))
                 context.fireChannelReadComplete()
             }
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }
     }
 

@@ -79,39 +79,61 @@ struct AutobahnClient: AsyncParsableCommand {
 
     func run() async throws {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        let group = MultiThreadedEventLoopGroup.singleton
         let options = WebSocketClient.Options(deflate: PerMessageDeflateOptions(), configuration: echoConfiguration)
 
-        guard let countURL = WebSocketURL(string: base + "/getCaseCount") else {
-            throw ValidationError("not a ws:// URL: \(url)")
-        }
-        let counter = try await AsyncWebSocketConnection.connect(to: countURL, options: options, on: group)
-        var caseCount = 0
-        for await event in counter.events {
-            if case .message(let message) = event, let text = message.text, let count = Int(text) {
-                caseCount = count
-            }
+        let counts = try await session(base + "/getCaseCount", options: options, echo: false)
+        guard let caseCount = counts.first.flatMap({ Int($0) }) else {
+            throw ValidationError("the fuzzingserver sent no case count")
         }
         print("autobahn-client: \(caseCount) cases")
 
         for number in 1...max(caseCount, 1) where caseCount > 0 {
-            guard let caseURL = WebSocketURL(string: "\(base)/runCase?case=\(number)&agent=\(agent)") else { continue }
             do {
-                let connection = try await AsyncWebSocketConnection.connect(to: caseURL, options: options, on: group)
-                for await event in connection.events {
-                    if case .message(let message) = event {
-                        connection.send(message)
-                    }
-                }
+                _ = try await session("\(base)/runCase?case=\(number)&agent=\(agent)", options: options, echo: true)
             } catch {
                 print("autobahn-client: case \(number): \(error)")
             }
         }
-
-        if let reportURL = WebSocketURL(string: "\(base)/updateReports?agent=\(agent)") {
-            let reporter = try await AsyncWebSocketConnection.connect(to: reportURL, options: options, on: group)
-            for await _ in reporter.events {}
-        }
+        _ = try await session("\(base)/updateReports?agent=\(agent)", options: options, echo: false)
         print("autobahn-client: done")
+    }
+
+    /// One connection, until it closes: echoes every message (synchronously, on the event loop,
+    /// so an echo goes out before anything the same read makes the connection do next), or
+    /// collects the text messages.
+    private func session(_ address: String, options: WebSocketClient.Options, echo: Bool) async throws -> [String] {
+        guard let url = WebSocketURL(string: address) else {
+            throw ValidationError("not a ws:// URL: \(address)")
+        }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let finished = loop.makePromise(of: [String].self)
+        _ = try await WebSocketClient.connect(to: url, options: options, on: loop) { _ in
+            CaseEndpoint(echo: echo, finished: finished)
+        }.get()
+        return try await finished.futureResult.get()
+    }
+}
+
+/// Echoes (or collects) messages until the connection closes.
+final class CaseEndpoint: WebSocketEndpoint {
+    let echo: Bool
+    let finished: EventLoopPromise<[String]>
+    var texts: [String] = []
+
+    init(echo: Bool, finished: EventLoopPromise<[String]>) {
+        self.echo = echo
+        self.finished = finished
+    }
+
+    func webSocket(_ socket: WebSocketHandler, received message: WebSocketMessage) {
+        if echo {
+            socket.send(message)
+        } else if let text = message.text {
+            texts.append(text)
+        }
+    }
+
+    func webSocketClosed(_ socket: WebSocketHandler, code: WebSocketCloseCode?) {
+        finished.succeed(texts)
     }
 }

@@ -77,6 +77,9 @@ public actor RelayServer {
             ownsStorage = true
         }
 
+        let staticFiles = configuration.webDirectory.map { StaticFiles.load(directory: $0) }
+        for warning in staticFiles?.warnings ?? [] { logger.warning("\(warning)") }
+
         let services = HTTPServices(
             rpc: RPCHandler(
                 storage: storage,
@@ -89,6 +92,7 @@ public actor RelayServer {
             authenticator: OwnerAuthenticator(keys: keys.keys, limit: configuration.authFailureLimit, clock: configuration.clock),
             observer: configuration.shareEventsObserver,
             webSocketRoutes: configuration.webSocketRoutes,
+            staticFiles: staticFiles,
             maximumRPCBodyBytes: configuration.maximumRPCBodyBytes,
             readinessTimeout: configuration.readinessTimeout,
             lingerTimeout: configuration.lingerTimeout,

@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -177,8 +177,13 @@ def wait_for(driver, condition, timeout=5, message=""):
 
 
 def text(driver, css):
-    elements = driver.find_elements(By.CSS_SELECTOR, css)
-    return elements[0].text if elements else None
+    for _ in range(5):  # the console re-renders parts of its table: retry a stale element
+        try:
+            elements = driver.find_elements(By.CSS_SELECTOR, css)
+            return elements[0].text if elements else None
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    return None
 
 
 def visible(driver, css):
@@ -197,6 +202,7 @@ class Suite:
     def __init__(self, relay, screenshots):
         self.relay = relay
         self.screenshots = Path(screenshots)
+        self.screenshots.mkdir(parents=True, exist_ok=True)
         self.browser = None
 
     def driver(self):
@@ -263,7 +269,6 @@ class Suite:
         assert seqs == sorted(set(seqs)), f"events out of order or twice: {seqs}"
         errors = severe_console_messages(driver)
         assert not errors, errors
-        self.screenshots.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(self.screenshots / "viewer.png"))
 
         phone = make_browser(390, 760, mobile=True)

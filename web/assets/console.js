@@ -195,29 +195,37 @@ class Console {
     }
   }
 
+  /** Updates the table in place (rows keyed by token), so a refresh never replaces a button under the pointer. */
   renderList() {
     const rows = $("share-rows");
-    rows.replaceChildren();
+    const existing = new Map([...rows.children].map((row) => [row.dataset.token, row]));
     for (const share of this.shares) {
       const token = String(share.shareToken ?? "");
-      const row = el("tr");
-      row.dataset.token = token;
-      const tokenCell = el("td", "token", shortToken(token));
-      tokenCell.title = "share token (shortened)";
-      const expiry = el("td", "expires");
-      expiry.dataset.expiresAt = share.expiresAt ?? "";
-      const viewers = el("td", "viewers", Number.isFinite(share.viewers) ? String(share.viewers) : "–");
-      const action = el("td", "action");
-      const button = el("button", "danger", "Revoke");
-      button.type = "button";
-      button.addEventListener("click", () => this.revoke(token, button));
-      action.append(button);
-      row.append(tokenCell, expiry, viewers, action);
-      rows.append(row);
+      let row = existing.get(token);
+      existing.delete(token);
+      if (!row) row = this.makeRow(token);
+      row.querySelector("td.expires").dataset.expiresAt = share.expiresAt ?? "";
+      row.querySelector("td.viewers").textContent = Number.isFinite(share.viewers) ? String(share.viewers) : "–";
+      rows.append(row);  // moves an existing row into list order
     }
+    for (const gone of existing.values()) gone.remove();
     show($("list-empty"), this.shares.length === 0);
     show($("shares"), this.shares.length > 0);
     this.renderCountdowns();
+  }
+
+  makeRow(token) {
+    const row = el("tr");
+    row.dataset.token = token;
+    const tokenCell = el("td", "token", shortToken(token));
+    tokenCell.title = "share token (shortened)";
+    const action = el("td", "action");
+    const button = el("button", "danger", "Revoke");
+    button.type = "button";
+    button.addEventListener("click", () => this.revoke(token, button));
+    action.append(button);
+    row.append(tokenCell, el("td", "expires"), el("td", "viewers"), action);
+    return row;
   }
 
   renderCountdowns() {

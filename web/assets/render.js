@@ -124,6 +124,8 @@ export class Timeline {
   }
 
   item(kind, event) {
+    // Something new follows: whatever was streaming before has stopped.
+    for (const streaming of this.list.querySelectorAll(".streaming")) streaming.classList.remove("streaming");
     const item = el("li", `item ${kind}`);
     if (event && Number.isFinite(event.seq)) item.dataset.seq = String(event.seq);
     this.list.append(item);

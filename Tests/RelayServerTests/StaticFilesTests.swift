@@ -154,7 +154,7 @@ struct TemporaryWebDirectory {
         try await start()
         let response = try await get(path)
         #expect(response.status == 404)
-        #expect(!response.body.contains("secret"))
+        #expect(!response.body.contains("top secret") && !response.body.contains("also secret") && !response.body.contains("hidden"))
         await relay.stop()
     }
 

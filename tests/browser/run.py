@@ -399,6 +399,63 @@ class Suite:
         assert script in driver.find_elements(By.CSS_SELECTOR, ".item.raw")[0].text
         presenter.close()
 
+    def test_console_creates_lists_and_revokes_shares(self):
+        """Needs only /rpc and the pages, so it also runs against a relay without live routes."""
+        driver = self.driver()
+        session = self.session("console")
+        driver.get(f"{self.relay.url}/console")
+        driver.execute_script("sessionStorage.clear()")
+        driver.get(f"{self.relay.url}/console")
+        wait_for(driver, lambda d: visible(d, "#key-panel"), message="owner key asked for")
+        driver.find_element(By.ID, "key-input").send_keys("clw_owner_wrong")
+        driver.find_element(By.CSS_SELECTOR, "#key-form button").click()
+        session_input = driver.find_element(By.ID, "session-input")
+        session_input.clear()
+        session_input.send_keys(session)
+        driver.find_element(By.CSS_SELECTOR, "#share-form button[type=submit]").click()
+        wait_for(driver, lambda d: visible(d, "#key-panel") and "refused" in (text(d, "#key-panel .error") or ""),
+                 message="a wrong key is refused and asked for again")
+        driver.find_element(By.ID, "key-input").send_keys(self.relay.owner_key)
+        driver.find_element(By.CSS_SELECTOR, "#key-form button").click()
+        assert driver.execute_script("return sessionStorage.getItem('share-relay.owner-key')") == self.relay.owner_key
+        driver.find_element(By.CSS_SELECTOR, "#expiry-select option[value='custom']").click()
+        driver.find_element(By.ID, "custom-minutes").send_keys("90")
+        driver.find_element(By.CSS_SELECTOR, "#share-form button[type=submit]").click()
+        wait_for(driver, lambda d: "/s#clw_share_" in d.find_element(By.ID, "created-link").get_attribute("value"))
+        token = driver.find_element(By.ID, "created-link").get_attribute("value").split("#", 1)[1]
+        listed = self.relay.rpc("session.shareList", session_id=session)["shares"]
+        assert [share["shareToken"] for share in listed] == [token]
+        row = f'#share-rows tr[data-token="{token}"]'
+        wait_for(driver, lambda d: (text(d, row + " td.expires") or "").startswith(("1 h 29 min", "1 h 30 min")), message="custom expiry 90 min")
+        driver.execute_script("document.querySelector(arguments[0]).click()", row + " button")
+        wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, row), message="revoked share dropped")
+        assert self.relay.rpc("session.shareList", session_id=session)["shares"] == []
+        assert self.relay.owner_key not in driver.current_url
+
+    def test_auto_scroll_stops_when_the_reader_scrolls_up(self):
+        driver = self.driver()
+        session = self.session("scroll")
+        token = self.relay.share(session)
+        presenter = self.relay.presenter(session)
+        for index in range(40):
+            presenter.notify("session.messageCreated", message={"id": f"s{index}", "role": "assistant", "content": f"line {index}\n" * 3})
+        presenter.sync()
+        self.open_viewer(driver, token)
+        at_bottom = "return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 48"
+        wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".item[data-seq]")) == 40)
+        presenter.notify("session.messageCreated", message={"id": "s40", "role": "assistant", "content": "follows"})
+        wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-message-id="s40"]') and d.execute_script(at_bottom),
+                 message="follows new events at the bottom")
+        driver.execute_script("window.scrollTo(0, 0)")
+        time.sleep(0.2)
+        presenter.notify("session.messageCreated", message={"id": "s41", "role": "assistant", "content": "stays put"})
+        wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-message-id="s41"]'))
+        wait_for(driver, lambda d: visible(d, "#jump"), message="jump to latest shown")
+        assert driver.execute_script("return window.scrollY") == 0, "scrolled although the reader had scrolled up"
+        driver.find_element(By.ID, "jump").click()
+        wait_for(driver, lambda d: d.execute_script(at_bottom) and not visible(d, "#jump"), message="jumped to latest")
+        presenter.close()
+
     def test_relay_restart_reconnects_and_shows_every_event_exactly_once(self):
         if not self.relay.can_restart:
             raise Skip("needs the fake relay or --relay-command to restart the relay")

@@ -178,6 +178,20 @@ class FakeRelay:
             if method != "POST":
                 return 405, [("Allow", "POST")], b"{}"
             return await self.rpc_over_http(headers, body)
+        if path == "/_fake/gap" and method == "POST":
+            # Test control, not part of the relay's contract: tell a session's viewers that
+            # events were lost, as a relay does when retention dropped what they asked for.
+            request = json.loads(body)
+            session_id = request["session_id"]
+            self.last_seq[session_id] = max(self.last_seq.get(session_id, 0), request["to"])
+            self.first_seq[session_id] = request["to"] + 1
+            self.events[session_id] = []
+            self.save()
+            for token, sockets in self.viewers.items():
+                if self.shares.get(token, {}).get("sessionId") == session_id:
+                    for viewer in list(sockets):
+                        viewer.send_json({"type": "gap", "from": request["from"], "to": request["to"]})
+            return 204, [], b""
         if path == "/healthz":
             return 200, [("Content-Type", "application/json")], b'{"status":"ok"}'
         file = None
@@ -416,7 +430,8 @@ async def main():
     parser.add_argument("--owner-key", required=True)
     parser.add_argument("--state", help="JSON file keeping shares and events across restarts")
     parser.add_argument("--history-max-events", type=int, default=10000)
-    parser.add_argument("--max-viewers-per-share", type=int, default=10000)
+    parser.add_argument("--max-viewers-per-share", type=int,
+                        default=int(os.environ.get("SHARE_RELAY_MAX_VIEWERS_PER_SHARE", "10000")))
     args = parser.parse_args()
     relay = FakeRelay(args)
     host, port = args.listen.rsplit(":", 1)

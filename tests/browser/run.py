@@ -20,6 +20,7 @@ import os
 import secrets
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,7 @@ from websockets.sync.client import connect as ws_connect
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PROTOCOL = "share-relay.v1"
+MAX_VIEWERS_PER_SHARE = 2
 
 
 class Skip(Exception):
@@ -53,6 +55,7 @@ class Relay:
 
     def __init__(self, url, owner_key, command=None, fake=False):
         self.url = url.rstrip("/") if url else None
+        self.managed = fake or command is not None  # started here, with the limits set below
         self.owner_key = owner_key
         self.command = command
         self.fake = fake
@@ -75,7 +78,7 @@ class Relay:
             self.url = line.strip().split("listening on ", 1)[1]
         elif self.command:
             env = dict(os.environ, SHARE_RELAY_OWNER_KEY=self.owner_key)
-            self.process = subprocess.Popen(shlex.split(self.command), env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr)
+            self.process = subprocess.Popen(shlex.split(self.command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.wait_healthy()
 
     def stop(self):
@@ -456,6 +459,49 @@ class Suite:
         wait_for(driver, lambda d: d.execute_script(at_bottom) and not visible(d, "#jump"), message="jumped to latest")
         presenter.close()
 
+    def test_too_many_viewers_ends_on_its_screen(self):
+        if not self.relay.managed:
+            raise Skip("needs a relay started here, with SHARE_RELAY_MAX_VIEWERS_PER_SHARE set")
+        driver = self.driver()
+        token = self.relay.share(self.session("limit"))
+        first = driver.current_window_handle
+        tabs = []
+        for _ in range(MAX_VIEWERS_PER_SHARE):
+            driver.switch_to.new_window("tab")
+            tabs.append(driver.current_window_handle)
+            self.open_viewer(driver, token)
+        driver.switch_to.new_window("tab")
+        tabs.append(driver.current_window_handle)
+        driver.get(f"{self.relay.url}/s#{token}")
+        wait_for(driver, lambda d: visible(d, "#ended"), message="too many viewers screen")
+        assert driver.find_element(By.ID, "ended").get_attribute("data-code") == "4429"
+        assert text(driver, "#ended-title") == "Too many viewers"
+        for tab in tabs:
+            driver.switch_to.window(tab)
+            driver.close()
+        driver.switch_to.window(first)
+
+    def test_gap_is_marked_and_later_events_follow(self):
+        if not self.relay.fake:
+            raise Skip("makes the fake relay report a gap; with the real relay a gap needs retention to run out")
+        driver = self.driver()
+        session = self.session("gap")
+        token = self.relay.share(session)
+        presenter = self.relay.presenter(session)
+        presenter.notify("session.messageCreated", message={"id": "g1", "role": "assistant", "content": "before"})
+        presenter.sync()
+        self.open_viewer(driver, token)
+        request = urllib.request.Request(self.relay.url + "/_fake/gap", method="POST",
+                                         data=json.dumps({"session_id": session, "from": 2, "to": 41}).encode())
+        urllib.request.urlopen(request, timeout=5).close()
+        presenter.notify("session.messageCreated", message={"id": "g42", "role": "assistant", "content": "after"})
+        wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-message-id="g42"]'), message="event after the gap")
+        kinds = [item.get_attribute("class").split()[1] for item in driver.find_elements(By.CSS_SELECTOR, "#timeline > li")]
+        assert kinds == ["message", "gap", "message"], kinds
+        assert "40 events (2–41)" in text(driver, ".item.gap")
+        assert driver.find_element(By.CSS_SELECTOR, '[data-message-id="g42"]').get_attribute("data-seq") == "42"
+        presenter.close()
+
     def test_relay_restart_reconnects_and_shows_every_event_exactly_once(self):
         if not self.relay.can_restart:
             raise Skip("needs the fake relay or --relay-command to restart the relay")
@@ -491,10 +537,22 @@ def main():
     parser.add_argument("--relay-url", help="a running relay; default: start the fake relay")
     parser.add_argument("--owner-key", help="the relay's owner key (required with --relay-url)")
     parser.add_argument("--relay-command", help="command that starts the real relay at --relay-url (enables the restart test)")
+    parser.add_argument("--share-relay", metavar="BINARY",
+                        help="start this share-relay executable on a free port with a fresh data directory (implies --relay-url and --relay-command)")
     parser.add_argument("--screenshots", default=str(ROOT / "docs" / "images"))
     parser.add_argument("-k", dest="only", help="run the tests whose name contains this")
     args = parser.parse_args()
 
+    # Limits for the relays started here (the fake one reads the same variables).
+    os.environ["SHARE_RELAY_MAX_VIEWERS_PER_SHARE"] = str(MAX_VIEWERS_PER_SHARE)
+    if args.share_relay:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        data = tempfile.mkdtemp(prefix="share-relay-browser-data-")
+        args.relay_url = f"http://127.0.0.1:{port}"
+        args.owner_key = args.owner_key or "clw_owner_" + secrets.token_hex(16)
+        args.relay_command = f"{shlex.quote(args.share_relay)} serve --listen 127.0.0.1:{port} --data-dir {shlex.quote(data)}"
     if args.relay_url:
         if not args.owner_key:
             parser.error("--owner-key is required with --relay-url")

@@ -1,7 +1,8 @@
 // Module RelayServer: the HTTP side of ShareRelay and the server's lifecycle.
 //
 // Owns: the SwiftNIO HTTP/1.1 server (bootstrap, pipeline, router), `POST /rpc` with owner-key
-// authentication and rate limiting, `/healthz` and `/readyz`, the seam for WebSocket routes,
+// authentication and rate limiting, `/healthz` and `/readyz`, the web pages from `web/`
+// (`StaticFiles`, with their security headers), the seam for WebSocket routes,
 // owner key resolution (configuration, environment, generated key file), graceful shutdown, and
 // a small HTTP client for the CLI.
 //

@@ -405,6 +405,7 @@ class Suite:
     def test_console_creates_lists_and_revokes_shares(self):
         """Needs only /rpc and the pages, so it also runs against a relay without live routes."""
         driver = self.driver()
+        driver.get_log("browser")
         session = self.session("console")
         driver.get(f"{self.relay.url}/console")
         driver.execute_script("sessionStorage.clear()")
@@ -434,6 +435,8 @@ class Suite:
         wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, row), message="revoked share dropped")
         assert self.relay.rpc("session.shareList", session_id=session)["shares"] == []
         assert self.relay.owner_key not in driver.current_url
+        errors = [m for m in severe_console_messages(driver) if "401" not in m]  # the wrong key's 401 is expected
+        assert not errors, errors
 
     def test_auto_scroll_stops_when_the_reader_scrolls_up(self):
         driver = self.driver()

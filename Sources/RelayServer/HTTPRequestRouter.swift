@@ -12,6 +12,7 @@ struct HTTPServices: Sendable {
     var authenticator: OwnerAuthenticator
     var observer: (any ShareEventsObserver)?
     var webSocketRoutes: [WebSocketRoute]
+    var staticFiles: StaticFiles?
     var maximumRPCBodyBytes: Int
     var readinessTimeout: TimeAmount
     var lingerTimeout: TimeAmount
@@ -26,6 +27,7 @@ struct HTTPServices: Sendable {
 /// | `/healthz` | GET, HEAD | 200 `{"status":"ok"}` |
 /// | `/readyz` | GET, HEAD | 200 `{"status":"ready"}`, or 503 when the store does not answer |
 /// | WebSocket routes | GET + `Upgrade: websocket` | handed to the route's upgrade function |
+/// | `/`, `/s`, `/console`, `/assets/...` | GET, HEAD | `StaticFiles`: the web pages |
 /// | anything else | | 404, or 405 with `Allow` |
 ///
 /// It runs behind NIO's `HTTPServerPipelineHandler`, so it sees one request at a time and answers
@@ -165,7 +167,12 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
             }
             answerAfterBody(context: context, .readiness)
         default:
-            answerAfterBody(context: context, .response(.notFound(requestPath)))
+            let page = services.staticFiles?.response(
+                method: head.method,
+                path: requestPath,
+                ifNoneMatch: head.headers.first(name: "if-none-match")
+            )
+            answerAfterBody(context: context, .response(page ?? .notFound(requestPath)))
         }
     }
 
@@ -408,13 +415,17 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
 
     private func write(context: ChannelHandlerContext, _ response: HTTPResponse, close: Bool) -> EventLoopFuture<Void> {
         var headers = HTTPHeaders()
-        // 204 carries neither a body nor its framing headers (RFC 9110 §6.4.1, §8.6).
-        if response.status != .noContent {
-            headers.add(name: "content-type", value: "application/json")
+        // 204 carries neither a body nor its framing headers (RFC 9110 §6.4.1, §8.6); a 304 has
+        // the validators of the page but no body of its own (§15.4.5).
+        let hasOwnType = response.headers.contains { $0.0 == "content-type" }
+        if response.status != .noContent && response.status != .notModified {
+            if !hasOwnType { headers.add(name: "content-type", value: "application/json") }
             headers.add(name: "content-length", value: String(response.body.count))
         }
-        headers.add(name: "cache-control", value: "no-store")
-        for (name, value) in response.headers {
+        if !response.headers.contains(where: { $0.0 == "cache-control" }) {
+            headers.add(name: "cache-control", value: "no-store")
+        }
+        for (name, value) in response.headers where !(response.status == .notModified && name == "content-type") {
             headers.add(name: name, value: value)
         }
         if close {

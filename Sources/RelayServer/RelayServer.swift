@@ -1,7 +1,8 @@
 // Module RelayServer: the HTTP side of ShareRelay and the server's lifecycle.
 //
 // Owns: the SwiftNIO HTTP/1.1 server (bootstrap, pipeline, router), `POST /rpc` with owner-key
-// authentication and rate limiting, `/healthz` and `/readyz`, the seam for WebSocket routes,
+// authentication and rate limiting, `/healthz` and `/readyz`, the web pages from `web/`
+// (`StaticFiles`, with their security headers), the seam for WebSocket routes,
 // owner key resolution (configuration, environment, generated key file), graceful shutdown, and
 // a small HTTP client for the CLI.
 //
@@ -77,6 +78,9 @@ public actor RelayServer {
             ownsStorage = true
         }
 
+        let staticFiles = configuration.webDirectory.map { StaticFiles.load(directory: $0) }
+        for warning in staticFiles?.warnings ?? [] { logger.warning("\(warning)") }
+
         let services = HTTPServices(
             rpc: RPCHandler(
                 storage: storage,
@@ -89,6 +93,7 @@ public actor RelayServer {
             authenticator: OwnerAuthenticator(keys: keys.keys, limit: configuration.authFailureLimit, clock: configuration.clock),
             observer: configuration.shareEventsObserver,
             webSocketRoutes: configuration.webSocketRoutes,
+            staticFiles: staticFiles,
             maximumRPCBodyBytes: configuration.maximumRPCBodyBytes,
             readinessTimeout: configuration.readinessTimeout,
             lingerTimeout: configuration.lingerTimeout,

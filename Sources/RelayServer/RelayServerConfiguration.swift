@@ -46,11 +46,15 @@ public struct RelayServerConfiguration: Sendable {
     public var shareEventsObserver: (any ShareEventsObserver)?
     /// WebSocket routes, tried in order for GET requests asking for `Upgrade: websocket`.
     public var webSocketRoutes: [WebSocketRoute]
+    /// The viewer and console pages (`StaticFiles`), read once at start; relative paths are
+    /// relative to the working directory. nil serves no pages. Default `web`.
+    public var webDirectory: String?
     public var logger: Logger
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
     public static let defaultDataDirectory = "./data"
+    public static let defaultWebDirectory = "web"
     public static let ownerKeyEnvironmentVariable = "SHARE_RELAY_OWNER_KEY"
     public static let ownerKeyFileName = "owner.key"
 
@@ -72,6 +76,7 @@ public struct RelayServerConfiguration: Sendable {
         storage: (any ShareStorage)? = nil,
         shareEventsObserver: (any ShareEventsObserver)? = nil,
         webSocketRoutes: [WebSocketRoute] = [],
+        webDirectory: String? = RelayServerConfiguration.defaultWebDirectory,
         logger: Logger = Logger(label: "share-relay")
     ) {
         self.host = host
@@ -91,6 +96,7 @@ public struct RelayServerConfiguration: Sendable {
         self.storage = storage
         self.shareEventsObserver = shareEventsObserver
         self.webSocketRoutes = webSocketRoutes
+        self.webDirectory = webDirectory
         self.logger = logger
     }
 

@@ -219,8 +219,9 @@ public actor SQLiteEventHistoryStore: EventHistoryStore {
                 try statement.bind(.text(event.sessionId), at: 1)
                 try statement.bind(.integer(Int64(event.seq)), at: 2)
                 try statement.bind(.integer(event.time.millisecondsSinceEpoch), at: 3)
-                // The wrapper binds blobs from arrays: one copy of the bytes, then SQLite's own.
-                try statement.bind(.blob(Array(event.data.readableBytesView)), at: 4)
+                // The wrapper binds blobs from arrays: one copy of the bytes (a bulk copy from the
+                // raw bytes, not an element-wise walk of the buffer's view), then SQLite's own.
+                try statement.bind(.blob(event.data.withUnsafeReadableBytes { Array($0) }), at: 4)
                 while try statement.step() {}
                 statement.reset()
             }
@@ -243,8 +244,9 @@ public actor SQLiteEventHistoryStore: EventHistoryStore {
         var cut: Int64?  // events below this seq go
         let newest = Int64(state.lastSeq)
         while overRetention() {
-            // The events the count limit alone removes, plus some slack for the byte limit.
-            let chunk = max(state.retainedEvents - retention.maxEvents, 0) + 64
+            // The events the count limit alone removes, plus a few more for the byte limit (the
+            // loop fetches more while the byte limit is still exceeded).
+            let chunk = max(state.retainedEvents - retention.maxEvents, 0) + 16
             let rows = try mapErrors { () throws(SQLiteError) in
                 try db.query(
                     """

@@ -171,7 +171,8 @@ public actor SQLiteEventHistoryStore: EventHistoryStore {
                 ) { (row) throws(SQLiteError) in
                     StoredEvent(
                         sessionId: sessionId,
-                        seq: UInt64(try row.int64(0)),
+                        // Only positive seqs are ever written; clamping spares a crash on a hand-edited file.
+                        seq: UInt64(clamping: try row.int64(0)),
                         time: RelayTime(millisecondsSinceEpoch: try row.int64(1)),
                         data: Self.buffer(row.value(2))
                     )

@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "WebSocketNIOTests", dependencies: ["WebSocket", "WebSocketNIO"], exclude: ["Interop"]),
         .testTarget(name: "ShareStoreTests", dependencies: ["ShareStore", "SQLite"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ShareStore"]),
-        .testTarget(name: "RelayTests", dependencies: ["Relay"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "SQLite"]),
         .testTarget(name: "RelayConfigurationTests", dependencies: ["RelayConfiguration"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "WebSocket", "WebSocketNIO"]),
     ]

@@ -136,6 +136,49 @@ enum Microbench {
         )
     }
 
+    /// permessage-deflate throughput on JSON-like messages: compress every message, then inflate
+    /// them all back (checked against the input size), through the real zlib-backed extension.
+    static func deflate(messageSize: Int, megabytes: Int, noContextTakeover: Bool) {
+        var message = ByteBufferAllocator().buffer(capacity: messageSize)
+        var index = 0
+        while message.readableBytes < messageSize {
+            message.writeString(#"{"type":"event","seq":\#(index),"data":{"method":"session.messageUpdated","text":"line \#(index * 7919 % 1000)"}},"#)
+            index += 1
+        }
+        message.moveWriterIndex(to: messageSize)
+        let count = (megabytes << 20) / messageSize
+        let compressor = PerMessageDeflateCompressor(
+            settings: .init(windowBits: 15, noContextTakeover: noContextTakeover)
+        )
+        let decompressor = PerMessageDeflateDecompressor(
+            settings: .init(windowBits: 15, noContextTakeover: noContextTakeover)
+        )
+        let allocator = ByteBufferAllocator()
+        var compressed: [ByteBuffer] = []
+        compressed.reserveCapacity(count)
+        var start = clock.now
+        for _ in 0..<count {
+            guard let output = try? compressor.compress(message, allocator: allocator) else { return }
+            compressed.append(output)
+        }
+        let compressSeconds = seconds(clock.now - start)
+        let compressedBytes = compressed.reduce(0) { $0 + $1.readableBytes }
+        var inflated = 0
+        start = clock.now
+        for frame in compressed {
+            var output = allocator.buffer(capacity: messageSize)
+            guard (try? decompressor.decompress(frame, isFinal: true, maxMessageSize: 1 << 20, into: &output)) != nil else { return }
+            inflated += output.readableBytes
+        }
+        let inflateSeconds = seconds(clock.now - start)
+        let total = Double(count * messageSize)
+        print(
+            "deflate (\(noContextTakeover ? "no context takeover" : "context takeover"), \(count) x \(messageSize) B JSON): "
+                + "compress \(fixed(total / compressSeconds / 1e6, 0)) MB/s to \(fixed(100 * Double(compressedBytes) / total, 1))%, "
+                + "decompress \(fixed(Double(inflated) / inflateSeconds / 1e6, 0)) MB/s (round trip \(inflated == count * messageSize ? "exact" : "MISMATCH"))"
+        )
+    }
+
     /// UTF-8 validation throughput on ASCII (word fast path) and on two-byte text (the automaton).
     static func validateUTF8(megabytes: Int) {
         for (name, unit) in [("ASCII", "relay "), ("Greek", "κόσμε ")] {
@@ -176,6 +219,7 @@ section("encoder") {
 }
 section("unmask") { Microbench.unmask(megabytes: 64, rounds: 16) }
 section("utf8") { Microbench.validateUTF8(megabytes: 64) }
-// TODO(lead): deflate MB/s. permessage-deflate lives on another branch; once it is merged, compress
-// and decompress ~16 MiB of JSON-like text through the real compressor/decompressor and print
-// "deflate: compress N MB/s, decompress M MB/s" here. Print nothing when compression is unavailable.
+section("deflate") {
+    Microbench.deflate(messageSize: 4096, megabytes: 16, noContextTakeover: false)
+    Microbench.deflate(messageSize: 4096, megabytes: 16, noContextTakeover: true)
+}

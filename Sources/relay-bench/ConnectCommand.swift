@@ -22,6 +22,10 @@ struct ConnectCommand: AsyncParsableCommand {
         let start = MonotonicClock.now()
         let (ready, firstError) = await run.fleet.open(count: viewers, token: run.token)
         let seconds = Double(MonotonicClock.now() - start) / 1e9
+        guard ready > 0 else {
+            // Nothing to measure: the server does not serve viewers at all.
+            throw BenchError.viewersNotReady(ready: 0, wanted: viewers, firstError: firstError)
+        }
         await Poll.sleep(seconds: hold)
         let held = try await run.fleet.snapshot()
 

@@ -18,7 +18,7 @@ struct BenchRun {
             let (host, port) = try options.endpoint()
             let rpc = ShareRPCClient(host: host, port: port, ownerKey: key)
             self.rpc = rpc
-            self.token = try rpc.createShare(session: session)
+            self.token = try options.shareToken ?? rpc.createShare(session: session)
         } else {
             self.rpc = nil
             self.token = nil

@@ -17,6 +17,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "PID of the server, to report its CPU seconds and RSS from /proc.")
     var relayPid: Int32?
 
+    @Option(help: "Use this existing share token instead of creating a share (relay protocol).")
+    var shareToken: String?
+
     @Option(help: "Session id to publish to (default: a fresh bench-<pid>-<time> id).")
     var session: String?
 

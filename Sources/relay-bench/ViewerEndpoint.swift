@@ -39,6 +39,19 @@ final class ViewerEndpoint: WebSocketEndpoint {
         closed.succeed(-1)
     }
 
+    /// Bounds the wait for `ready`: a socket that opens but never gets its hello counts as failed.
+    func armReadyTimeout(seconds: Int) {
+        let box = EndpointBox(endpoint: self)
+        stats.loop.scheduleTask(in: .seconds(Int64(seconds))) { box.endpoint.readyTimedOut(seconds: seconds) }
+    }
+
+    private func readyTimedOut(seconds: Int) {
+        guard !isReady else { return }
+        isReady = true
+        ready.fail(BenchError.viewersNotReady(ready: 0, wanted: 1, firstError: "no hello within \(seconds) s"))
+        socket?.close()
+    }
+
     /// Closes with 1000 now, or as soon as the socket opens.
     func close() {
         wantsClose = true

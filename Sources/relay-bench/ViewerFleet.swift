@@ -42,7 +42,10 @@ final class ViewerFleet: @unchecked Sendable {
         )
         if benchProtocol == .raw { clientOptions.subprotocols = [] }
         let url = try options.webSocketURL(path: viewerPath(since: since))
-        EndpointBox(endpoint: endpoint).connect(url: url, options: clientOptions, loop: loopStats.loop)
+        let box = EndpointBox(endpoint: endpoint)
+        box.connect(url: url, options: clientOptions, loop: loopStats.loop)
+        let seconds = options.connectTimeout + 1
+        loopStats.loop.execute { box.endpoint.armReadyTimeout(seconds: seconds) }
         return endpoint
     }
 

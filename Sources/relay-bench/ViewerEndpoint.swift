@@ -48,7 +48,7 @@ final class ViewerEndpoint: WebSocketEndpoint {
     private func readyTimedOut(seconds: Int) {
         guard !isReady else { return }
         isReady = true
-        ready.fail(BenchError.viewersNotReady(ready: 0, wanted: 1, firstError: "no hello within \(seconds) s"))
+        ready.fail(ViewerNoHello(seconds: seconds))
         socket?.close()
     }
 
@@ -123,4 +123,9 @@ final class ViewerEndpoint: WebSocketEndpoint {
 struct ViewerClosed: Error, CustomStringConvertible {
     let code: Int
     var description: String { "closed with \(code) before ready" }
+}
+
+struct ViewerNoHello: Error, CustomStringConvertible {
+    let seconds: Int
+    var description: String { "no hello within \(seconds) s" }
 }

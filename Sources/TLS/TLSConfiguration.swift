@@ -1,8 +1,8 @@
 import NIOCore
 
 /// What a TLS server needs from the operator: a certificate chain and its key, both PEM files.
-/// The protocol policy is fixed rather than configurable, so a configuration file cannot weaken it:
-/// TLS 1.2 and 1.3 only; for TLS 1.2 only ECDHE key exchange with AEAD ciphers (forward secrecy,
+/// The protocol policy can only be tightened, never weakened, by configuration:
+/// TLS 1.2 and 1.3 only (`minimumVersion` may raise the floor to 1.3); for TLS 1.2 only ECDHE key exchange with AEAD ciphers (forward secrecy,
 /// no CBC); for TLS 1.3 OpenSSL's default suites (all AEAD); no compression; no renegotiation.
 public struct TLSConfiguration: Sendable, Equatable {
     /// PEM file: the leaf certificate first, then intermediates (what certbot calls fullchain.pem).
@@ -12,11 +12,19 @@ public struct TLSConfiguration: Sendable, Equatable {
     /// ALPN protocols the server accepts, most preferred first; empty disables ALPN. A client that
     /// offers ALPN with none of these still connects (without a negotiated protocol).
     public var applicationProtocols: [String]
+    /// Oldest protocol version accepted (configuration key `tls.minimumVersion`). Default TLS 1.2.
+    public var minimumVersion: TLSVersion
 
-    public init(certificateChainFile: String, privateKeyFile: String, applicationProtocols: [String] = ["http/1.1"]) {
+    public init(
+        certificateChainFile: String,
+        privateKeyFile: String,
+        applicationProtocols: [String] = ["http/1.1"],
+        minimumVersion: TLSVersion = .tls12
+    ) {
         self.certificateChainFile = certificateChainFile
         self.privateKeyFile = privateKeyFile
         self.applicationProtocols = applicationProtocols
+        self.minimumVersion = minimumVersion
     }
 
     /// TLS 1.2 cipher suites: ECDHE + AEAD only (Mozilla's "intermediate" list without DHE).

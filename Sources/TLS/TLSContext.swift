@@ -27,7 +27,7 @@ public final class TLSContext: @unchecked Sendable {
             throw .contextSetupFailed(reason: OpenSSLErrorQueue.drain())
         }
         do throws(TLSError) {
-            try Self.applyPolicy(ctx)
+            try Self.applyPolicy(ctx, minimumVersion: configuration.minimumVersion)
             // An encrypted key would make OpenSSL prompt on the terminal; a daemon fails instead.
             SSL_CTX_set_default_passwd_cb(ctx) { _, _, _, _ in 0 }
             guard SSL_CTX_use_certificate_chain_file(ctx, configuration.certificateChainFile) == 1 else {
@@ -60,7 +60,7 @@ public final class TLSContext: @unchecked Sendable {
             throw .contextSetupFailed(reason: OpenSSLErrorQueue.drain())
         }
         do throws(TLSError) {
-            try Self.applyPolicy(ctx)
+            try Self.applyPolicy(ctx, minimumVersion: .tls12)
             if configuration.verifiesPeer {
                 SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
                 if let roots = configuration.trustRootsFile {
@@ -109,8 +109,8 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// The fixed protocol policy shared by both sides (see `TLSConfiguration`).
-    private static func applyPolicy(_ ctx: OpaquePointer) throws(TLSError) {
-        guard share_relay_SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1,
+    private static func applyPolicy(_ ctx: OpaquePointer, minimumVersion: TLSVersion) throws(TLSError) {
+        guard share_relay_SSL_CTX_set_min_proto_version(ctx, minimumVersion.openSSLValue) == 1,
               share_relay_SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1
         else {
             throw .contextSetupFailed(reason: "protocol versions: " + OpenSSLErrorQueue.drain())

@@ -2,7 +2,7 @@ import Testing
 import TLS
 
 /// Loading certificate and key files, and what a reload does when they are good or bad.
-@Suite struct ContextLoadingTests {
+@Suite(.timeLimit(.minutes(1))) struct ContextLoadingTests {
     @Test func serverContextLoadsPEMChainAndKeyAndReportsTheLeafFingerprint() throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }

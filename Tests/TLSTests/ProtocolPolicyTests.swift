@@ -3,7 +3,7 @@ import TLS
 
 /// The protocol policy as `openssl s_client` sees it: TLS 1.2 and 1.3 only, ECDHE + AEAD for
 /// TLS 1.2, no compression, ALPN http/1.1.
-@Suite struct ProtocolPolicyTests {
+@Suite(.timeLimit(.minutes(1))) struct ProtocolPolicyTests {
     @Test func tls12HandshakeSucceedsWithAnECDHEAEADSuite() async throws {
         try await withTLSEchoServer { port, _, _ in
             let (status, output) = try await OpenSSLCommandLine.connect(port: port, ["-tls1_2"])
@@ -46,5 +46,24 @@ import TLS
             #expect(status == 0, "\(output)")
             #expect(output.contains("ALPN protocol: http/1.1"), "\(output)")
         }
+    }
+}
+
+/// `tls.minimumVersion: "1.3"` raises the floor.
+@Suite(.timeLimit(.minutes(1))) struct MinimumVersionTests {
+    @Test func minimumVersion13RefusesTLS12() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        try certificates.generate()
+        let provider = try TLSContextProvider(configuration: TLSConfiguration(
+            certificateChainFile: certificates.certificatePath, privateKeyFile: certificates.keyPath, minimumVersion: .tls13
+        ))
+        let server = try await TLSTestServers.webSocketEcho(provider: provider)
+        defer { server.close(promise: nil) }
+        let port = try #require(server.localAddress?.port)
+        let (status12, output12) = try await OpenSSLCommandLine.connect(port: port, ["-tls1_2"])
+        #expect(status12 != 0, "\(output12)")
+        let (status13, output13) = try await OpenSSLCommandLine.connect(port: port, ["-tls1_3"])
+        #expect(status13 == 0, "\(output13)")
     }
 }

@@ -4,7 +4,7 @@ import TLS
 
 /// Python `ssl` + `websockets` as a wss:// client of the WebSocket echo server behind our TLS
 /// handler: chain and host name verification, message sizes, ordering, and certificate reload.
-@Suite(.enabled(if: InteropPython.shouldRun))
+@Suite(.enabled(if: InteropPython.shouldRun), .timeLimit(.minutes(2)))
 struct PythonWSSClientTests {
     @Test func verifiedWSSClientEchoesSmallManySmallAndOneMebibyteMessages() async throws {
         try await withTLSEchoServer { port, _, certificates in

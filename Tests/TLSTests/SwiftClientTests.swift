@@ -5,7 +5,7 @@ import TLS
 
 /// Our handler on both ends (client context against server context), over loopback: queued
 /// writes before the handshake, large and many small writes, verification, and the timeouts.
-@Suite struct SwiftClientTests {
+@Suite(.timeLimit(.minutes(1))) struct SwiftClientTests {
     @Test func writesQueuedBeforeTheHandshakeAndManySmallWritesArriveInOrder() async throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
@@ -22,10 +22,11 @@ import TLS
 
         let client = try TLSContext(client: TLSClientConfiguration(trustRootsFile: certificates.certificatePath, applicationProtocols: ["http/1.1"]))
         let collector = Collector(expecting: expected.readableBytes)
+        let limits = TLSHandlerLimits(maxBytesBeforeHandshake: 2 << 20)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: client, serverHostname: "localhost"))
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: client, serverHostname: "localhost", limits: limits))
                     try channel.pipeline.syncOperations.addHandler(collector)
                 }
             }
@@ -33,8 +34,8 @@ import TLS
             .get()
         defer { channel.close(promise: nil) }
 
-        // Written straight after connect: 1 MiB goes into the pre-handshake queue (its limit),
-        // the small writes follow once it is established or are queued too.
+        // Written straight after connect, usually before the server's first flight is back: the
+        // queue holds them (up to its 2 MiB limit here) and encrypts them in order afterwards.
         try await channel.eventLoop.submit {
             channel.write(ByteBuffer(bytes: big), promise: nil)
             for i in 0..<3000 { channel.write(ByteBuffer(string: "m\(i);"), promise: nil) }
@@ -72,6 +73,32 @@ import TLS
             return
         }
         #expect(reason.contains("certificate verify failed"), "\(reason)")
+    }
+
+    @Test func writesBeyondThePreHandshakeLimitFail() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        try certificates.generate()
+        let provider = try TLSContextProvider(configuration: TLSConfiguration(certificateChainFile: certificates.certificatePath, privateKeyFile: certificates.keyPath))
+        let server = try await TLSTestServers.byteEcho(provider: provider)
+        defer { server.close(promise: nil) }
+        let port = try #require(server.localAddress?.port)
+        let client = try TLSContext(client: TLSClientConfiguration(trustRootsFile: certificates.certificatePath))
+        let limits = TLSHandlerLimits(maxBytesBeforeHandshake: 1000)
+        // No channelActive yet inside the initializer: both writes are queued, the second overflows.
+        let overflow = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Void.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: client, serverHostname: "localhost", limits: limits))
+                    channel.pipeline.syncOperations.write(NIOAny(ByteBuffer(repeating: 1, count: 1000)), promise: nil)
+                    channel.pipeline.syncOperations.write(NIOAny(ByteBuffer(repeating: 2, count: 1)), promise: overflow)
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        defer { channel.close(promise: nil) }
+        await #expect(throws: TLSError.tooMuchDataBeforeHandshake(limit: 1000)) { try await overflow.futureResult.get() }
     }
 
     @Test func silentClientIsDisconnectedWhenTheHandshakeTimesOut() async throws {

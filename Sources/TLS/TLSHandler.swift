@@ -197,10 +197,8 @@ public final class TLSHandler: ChannelDuplexHandler {
         if let selected, selectedLength > 0 {
             applicationProtocol = String(decoding: UnsafeBufferPointer(start: selected, count: Int(selectedLength)), as: UTF8.self)
         }
-        context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(applicationProtocol: applicationProtocol))
-
-        // Writes queued during the handshake go out now, in order; a handler reacting to the
-        // event above may have closed the connection, which failed them already.
+        // Writes queued during the handshake go out first, in order, so that anything a handler
+        // writes in reaction to the event below comes after them.
         pendingBytes = 0
         while case .established = state, let next = pendingWrites.popFirst() {
             encrypt(context: context, next.data, promise: next.promise)
@@ -209,6 +207,8 @@ public final class TLSHandler: ChannelDuplexHandler {
             flushRequested = false
             context.flush()
         }
+        guard case .established = state else { return }
+        context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(applicationProtocol: applicationProtocol))
         // Application data may have arrived in the same read as the handshake's last flight.
         if case .established = state { readPlaintext(context: context) }
     }

@@ -46,4 +46,12 @@ struct PythonWSSClientTests {
             #expect(oldFingerprint != newFingerprint)
         }
     }
+
+    @Test func clientCloseNotifyIsAnsweredWithTheServersCloseNotify() async throws {
+        try await withTLSEchoServer { port, _, _ in
+            let (status, output) = try await InteropPython.run(["shutdown", "127.0.0.1", "\(port)"])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("ok close_notify answered"), "\(output)")
+        }
+    }
 }

@@ -9,10 +9,13 @@ Usage:
   python wss_client.py version URL (1.1|1.2|1.3)
                                            handshake pinned to one TLS version; prints `ok TLSv1.x`
                                            or `refused <reason>` (exit 0 either way)
+  python wss_client.py shutdown HOST PORT  plain `ssl` socket: handshake, send close_notify and
+                                           wait for the server's (`unwrap`); prints `ok close_notify answered`
 Exits non-zero on the first mismatch.
 """
 import hashlib
 import os
+import socket
 import ssl
 import sys
 
@@ -92,6 +95,15 @@ def version(url: str, wanted: str) -> None:
         print(f"refused {error}", flush=True)
 
 
+def shutdown(host: str, port: int) -> None:
+    raw = socket.create_connection((host, port), timeout=10)
+    tls = unverified().wrap_socket(raw, server_hostname="localhost")
+    print(f"ok handshake {tls.version()}", flush=True)
+    plain = tls.unwrap()  # raises unless the server answers our close_notify with its own
+    print("ok close_notify answered", flush=True)
+    plain.close()
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "echo":
@@ -100,5 +112,7 @@ if __name__ == "__main__":
         reload(sys.argv[2])
     elif mode == "version":
         version(sys.argv[2], sys.argv[3])
+    elif mode == "shutdown":
+        shutdown(sys.argv[2], int(sys.argv[3]))
     else:
         raise SystemExit(f"unknown mode {mode}")

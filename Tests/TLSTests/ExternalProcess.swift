@@ -13,12 +13,18 @@ enum ExternalProcess {
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        let watchdog = killAfterTimeout(process)
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let collected = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         watchdog.cancel()
         return (process.terminationStatus, String(decoding: collected, as: UTF8.self))
+    }
+
+    /// SIGKILL, not `terminate()`: a child spawned from a test thread inherits that thread's
+    /// blocked-signal mask, in which SIGTERM can be blocked, and then ignores `terminate()`.
+    private static func killAfterTimeout(_ process: Process) -> DispatchWorkItem {
+        DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
     }
 
     static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60) async throws -> (Int32, String) {
@@ -53,7 +59,7 @@ enum ExternalProcess {
                     continuation.resume(throwing: error)
                     return
                 }
-                let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+                let watchdog = killAfterTimeout(process)
                 DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
                 var transcript = Data()
                 var line = Data()

@@ -35,7 +35,7 @@ def unverified() -> ssl.SSLContext:
 
 def expect_echo(ws, message) -> None:
     ws.send(message)
-    echoed = ws.recv()
+    echoed = ws.recv(timeout=20)
     if echoed != message:
         raise SystemExit(f"echo mismatch: sent {len(message)} got {len(echoed)}")
 
@@ -51,7 +51,7 @@ def echo(url: str, cafile: str) -> None:
         for i in range(count):
             ws.send(f"small {i}")
         for i in range(count):
-            if ws.recv() != f"small {i}":
+            if ws.recv(timeout=20) != f"small {i}":
                 raise SystemExit(f"small message {i} out of order or lost")
         print(f"ok {count} small messages in order", flush=True)
 
@@ -70,11 +70,14 @@ def reload(url: str) -> None:
     print(f"FP1 {fingerprint(first)}", flush=True)
     print("READY", flush=True)
     sys.stdin.readline()
+    print("got go", flush=True)
     expect_echo(first, "after reload")
     print("ok client 1 still open", flush=True)
     with connect(url, ssl=unverified(), compression=None) as second:
+        print("client 2 connected", flush=True)
         expect_echo(second, "new connection")
         print(f"FP2 {fingerprint(second)}", flush=True)
+    print("client 2 closed", flush=True)
     expect_echo(first, "still there")
     first.close()
     print("ok done", flush=True)

@@ -41,6 +41,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // TLS 1.2/1.3 for NIO channels with the system OpenSSL (memory BIOs), certificate reload.
+        .target(name: "TLS", dependencies: ["COpenSSL", .product(name: "NIOCore", package: "swift-nio")]),
         // Thin, typed wrapper over the system SQLite C API.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         // Shares: model, token generator, storage protocol and its SQLite implementation.
@@ -100,6 +102,16 @@ let package = Package(
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "WebSocketNIOTests", dependencies: ["WebSocket", "WebSocketNIO"], exclude: ["Interop"]),
+        .testTarget(
+            name: "TLSTests",
+            dependencies: [
+                "TLS", "WebSocketNIO", "WebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["Interop"]
+        ),
         .testTarget(name: "ShareStoreTests", dependencies: ["ShareStore", "SQLite"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ShareStore"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "SQLite"]),

@@ -13,7 +13,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import RPC
+import Relay
 import ShareStore
+import WebSocketNIO
 
 /// The relay's HTTP server: start it with a configuration, stop it with `shutdown()`.
 public actor RelayServer {
@@ -31,6 +33,7 @@ public actor RelayServer {
         var storage: any ShareStorage
         var ownsStorage: Bool
         var configuration: RelayServerConfiguration
+        var hub: RelayHub
     }
 
     private var state = State.idle
@@ -77,18 +80,33 @@ public actor RelayServer {
             ownsStorage = true
         }
 
-        let services = HTTPServices(
-            rpc: RPCHandler(
-                storage: storage,
-                policy: configuration.sharePolicy,
-                onInternalError: { method, error in
-                    logger.error("RPC internal error", metadata: ["method": "\(method)", "error": "\(error)"])
-                }
-            ),
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+        // Every connection is served on one loop, which owns all relay state (see RelayHub).
+        let relayLoop = group.next()
+        let authenticator = OwnerAuthenticator(keys: keys.keys, limit: configuration.authFailureLimit, clock: configuration.clock)
+        let hub = RelayHub(
+            loop: relayLoop,
+            settings: configuration.relaySettings,
             storage: storage,
-            authenticator: OwnerAuthenticator(keys: keys.keys, limit: configuration.authFailureLimit, clock: configuration.clock),
-            observer: configuration.shareEventsObserver,
-            webSocketRoutes: configuration.webSocketRoutes,
+            historyStore: configuration.historyStore ?? InMemoryEventHistoryStore(),
+            authenticator: authenticator,
+            logger: logger
+        )
+        let rpc = RPCHandler(
+            storage: storage,
+            policy: configuration.sharePolicy,
+            onInternalError: { method, error in
+                logger.error("RPC internal error", metadata: ["method": "\(method)", "error": "\(error)"])
+            }
+        )
+        hub.rpc = rpc
+        hub.start()
+        let services = HTTPServices(
+            rpc: rpc,
+            storage: storage,
+            authenticator: authenticator,
+            observer: configuration.shareEventsObserver ?? hub,
+            webSocketRoutes: configuration.webSocketRoutes + hub.routes,
             maximumRPCBodyBytes: configuration.maximumRPCBodyBytes,
             readinessTimeout: configuration.readinessTimeout,
             lingerTimeout: configuration.lingerTimeout,
@@ -96,8 +114,7 @@ public actor RelayServer {
         )
         let connections = ConnectionRegistry()
         let idleTimeout = configuration.httpIdleTimeout
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
-        let bootstrap = ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group, childGroup: relayLoop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -125,7 +142,8 @@ public actor RelayServer {
                 connections: connections,
                 storage: storage,
                 ownsStorage: ownsStorage,
-                configuration: configuration
+                configuration: configuration,
+                hub: hub
             )
         )
         logger.info("listening", metadata: ["address": "\(serverChannel.localAddress.map { "\($0)" } ?? "?")"])
@@ -141,14 +159,8 @@ public actor RelayServer {
         services: HTTPServices,
         idleTimeout: TimeAmount
     ) throws {
-        try pipeline.addHandler(HTTPResponseEncoder(), name: RelayHTTPPipeline.encoder)
-        try pipeline.addHandler(
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
-            name: RelayHTTPPipeline.decoder
-        )
-        try pipeline.addHandler(HTTPServerPipelineHandler(), name: RelayHTTPPipeline.pipelining)
+        try WebSocketServerUpgrade.configureHTTPServerPipeline(pipeline)
         try pipeline.addHandler(NIOHTTPResponseHeadersValidator(), name: RelayHTTPPipeline.headerValidator)
-        try pipeline.addHandler(HTTPServerProtocolErrorHandler(), name: RelayHTTPPipeline.errorHandler)
         try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: RelayHTTPPipeline.idleTimer)
         try pipeline.addHandler(HTTPRequestRouter(services: services), name: RelayHTTPPipeline.router)
     }
@@ -167,6 +179,7 @@ public actor RelayServer {
         let logger = running.configuration.logger
         logger.info("shutting down")
         try? await running.serverChannel.close()
+        await running.hub.shutdown(timeout: running.configuration.shutdownGracePeriod)
         running.connections.quiesceAll()
         let deadline = NIODeadline.now() + running.configuration.shutdownGracePeriod
         while running.connections.count > 0, NIODeadline.now() < deadline {

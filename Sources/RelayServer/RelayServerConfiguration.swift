@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import RPC
+import Relay
 import ShareStore
 
 /// Everything `RelayServer.start` needs, as one typed value with documented defaults.
@@ -47,6 +48,12 @@ public struct RelayServerConfiguration: Sendable {
     /// WebSocket routes, tried in order for GET requests asking for `Upgrade: websocket`.
     public var webSocketRoutes: [WebSocketRoute]
     public var logger: Logger
+    /// The live relay's limits and timeouts (see `RelaySettings`; `fromEnvironment` reads the
+    /// `SHARE_RELAY_*` variables of the protocol).
+    public var relaySettings: RelaySettings
+    /// Durable event history; nil keeps history in memory (`InMemoryEventHistoryStore`).
+    /// The executable passes `SQLiteEventHistoryStore` (`<dataDirectory>/history.sqlite3`).
+    public var historyStore: (any EventHistoryStore)?
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -72,8 +79,12 @@ public struct RelayServerConfiguration: Sendable {
         storage: (any ShareStorage)? = nil,
         shareEventsObserver: (any ShareEventsObserver)? = nil,
         webSocketRoutes: [WebSocketRoute] = [],
-        logger: Logger = Logger(label: "share-relay")
+        logger: Logger = Logger(label: "share-relay"),
+        relaySettings: RelaySettings = RelaySettings(),
+        historyStore: (any EventHistoryStore)? = nil
     ) {
+        self.relaySettings = relaySettings
+        self.historyStore = historyStore
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -101,6 +112,7 @@ public struct RelayServerConfiguration: Sendable {
         if eventLoopThreads < 1 { return "eventLoopThreads must be at least 1" }
         if let policy = sharePolicy.problem { return policy }
         if let limit = authFailureLimit.problem { return limit }
+        do { try relaySettings.validate() } catch { return error.description }
         return nil
     }
 }

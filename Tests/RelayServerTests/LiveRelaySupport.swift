@@ -19,7 +19,10 @@ final class LiveRelay: @unchecked Sendable {
 
     var databasePath: String { (dataDirectory as NSString).appendingPathComponent(SQLiteShareStore.fileName) }
 
-    static func start(_ adjust: (inout RelaySettings) -> Void = { _ in }) async throws -> LiveRelay {
+    static func start(
+        historyStore: (any EventHistoryStore)? = nil,
+        _ adjust: (inout RelaySettings) -> Void = { _ in }
+    ) async throws -> LiveRelay {
         let relay = LiveRelay()
         var logger = Logger(label: "live-relay-tests")
         logger.logLevel = .critical
@@ -28,7 +31,8 @@ final class LiveRelay: @unchecked Sendable {
         adjust(&settings)
         let configuration = RelayServerConfiguration(
             host: "127.0.0.1", port: 0, dataDirectory: relay.dataDirectory, ownerKeys: [testOwnerKey],
-            environment: [:], eventLoopThreads: 1, storage: relay.store, logger: logger, relaySettings: settings
+            environment: [:], eventLoopThreads: 1, storage: relay.store, logger: logger, relaySettings: settings,
+            historyStore: historyStore
         )
         relay.port = try await relay.server.start(configuration).port ?? 0
         return relay

@@ -179,8 +179,10 @@ public actor RelayServer {
         let logger = running.configuration.logger
         logger.info("shutting down")
         try? await running.serverChannel.close()
-        await running.hub.shutdown(timeout: running.configuration.shutdownGracePeriod)
         running.connections.quiesceAll()
+        // WebSockets ignore the quiesce event: the hub closes them with 1001 and waits (bounded)
+        // for pending history writes.
+        await running.hub.shutdown(timeout: running.configuration.shutdownGracePeriod)
         let deadline = NIODeadline.now() + running.configuration.shutdownGracePeriod
         while running.connections.count > 0, NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(20))

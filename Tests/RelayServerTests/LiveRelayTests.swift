@@ -149,19 +149,21 @@ import WebSocket
     }
 
     @Test func handshakeFloodFromOneAddressClosesWith4429() async throws {
-        let relay = try await LiveRelay.start { $0.handshakesPerAddressPerSecond = 2 }
+        let relay = try await LiveRelay.start { $0.handshakesPerAddressPerSecond = 1 }
         let token = try await relay.share("flood")
-        // Fixed one-second windows: at most 4 pass across a window boundary.
+        // Fixed one-second windows: of 8 simultaneous handshakes at most 2 pass.
+        let viewers = try await withThrowingTaskGroup(of: Client.self) { group in
+            for _ in 0..<8 { group.addTask { try await relay.viewer(token: token) } }
+            return try await group.reduce(into: [Client]()) { $0.append($1) }
+        }
         var refused = 0
-        for _ in 0..<5 {
-            let viewer = try await relay.viewer(token: token)
-            if case let .message(message) = try await viewer.next() {
-                #expect(message.text?.contains("hello") == true)
-            } else {
+        for viewer in viewers {
+            if case let .closed(code) = try await viewer.next() {
+                #expect(code?.rawValue == 4429)
                 refused += 1
             }
         }
-        #expect(refused >= 1)
+        #expect(refused >= 6)
         await relay.stop()
     }
 
@@ -316,7 +318,13 @@ import WebSocket
     }
 
     @Test func pythonWebsocketsViewerReceivesHelloAndEvents() async throws {
-        guard let python = LivePython.path else { return }
+        guard let python = LivePython.path else {
+            // scripts/test.sh sets SHARE_RELAY_REQUIRE_INTEROP=1: a missing peer then fails.
+            if ProcessInfo.processInfo.environment["SHARE_RELAY_REQUIRE_INTEROP"] == "1" {
+                Issue.record("Python with websockets not found (SHARE_RELAY_TEST_PYTHON)")
+            }
+            return
+        }
         let relay = try await LiveRelay.start()
         let token = try await relay.share("py")
         let presenter = try await relay.presenter("py")

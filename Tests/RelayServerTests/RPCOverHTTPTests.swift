@@ -20,7 +20,7 @@ import Testing
         #expect(share.body == #"{"jsonrpc":"2.0","id":1,"result":{"shareToken":"\#(firstToken)","expiresAt":"2026-02-26T19:00:00Z"}}"#)
 
         let list = try await relay.rpc(#"{"jsonrpc":"2.0","id":2,"method":"session.shareList","params":{"session_id": "abc123"}}"#)
-        #expect(list.body == #"{"jsonrpc":"2.0","id":2,"result":{"shares":[{"shareToken":"\#(firstToken)","sessionId":"abc123","expiresAt":"2026-02-26T19:00:00Z","createdAt":"2026-02-26T18:00:00Z"}]}}"#)
+        #expect(list.body == #"{"jsonrpc":"2.0","id":2,"result":{"shares":[{"shareToken":"\#(firstToken)","sessionId":"abc123","expiresAt":"2026-02-26T19:00:00Z","createdAt":"2026-02-26T18:00:00Z","viewers":0}]}}"#)
 
         let revoke = try await relay.rpc(#"{"jsonrpc":"2.0","id":3,"method":"session.revokeShare","params":{"share_token": "\#(firstToken)"}}"#)
         #expect(revoke.body == #"{"jsonrpc":"2.0","id":3,"result":{"ok":true}}"#)

@@ -312,6 +312,20 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             session.presenters.removeValue(forKey: ObjectIdentifier(presenter)) != nil
         else { return }
         apply(session.presence.presenterLeft(now: Self.now()), to: session)
+        unloadIfIdle(session)
+    }
+
+    /// Forgets a session nobody is connected to once its events are durable: memory follows the
+    /// live sessions, not every session ever seen. It is reloaded from the store on next use.
+    private func unloadIfIdle(_ session: LiveSession) {
+        guard session.presenters.isEmpty, session.fanout.viewerCount == 0,
+            registry.viewerCount(sessionId: session.sessionId) == 0,
+            batcher.durableSeq(sessionId: session.sessionId) == nil,
+            sessions[session.sessionId] === session
+        else { return }
+        session.presenceTimer?.cancel()
+        session.presenceTimer = nil
+        sessions[session.sessionId] = nil
     }
 
     // MARK: History writes
@@ -346,6 +360,9 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             }
             for completion in self.batcher.flushCompleted(upTo: batch.id) {
                 self.answerSync(completion.waiter, seq: completion.seq)
+            }
+            for sessionId in Set(batch.events.map(\.sessionId)) {
+                if let session = self.sessions[sessionId] { self.unloadIfIdle(session) }
             }
             self.writeNextBatch()
         }
@@ -431,6 +448,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             viewer.fanoutToken = nil
             session.fanout.removeViewer(token)
             apply(session.presence.viewersChanged(by: -1, now: Self.now()), to: session)
+            unloadIfIdle(session)
         }
     }
 

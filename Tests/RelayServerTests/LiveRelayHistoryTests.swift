@@ -27,6 +27,30 @@ import Testing
         await second.stop()
     }
 
+    @Test func idleSessionIsReloadedFromHistoryWithItsSequence() async throws {
+        let relay = try await LiveRelay.start()
+        let token = try await relay.share("idle")
+        let presenter = try await relay.presenter("idle")
+        presenter.send("1")
+        presenter.send(#"{"jsonrpc":"2.0","id":1,"method":"relay.sync"}"#)
+        _ = try await presenter.nextText()
+        presenter.connection.close()
+        _ = try await presenter.closeCode()
+        try await Task.sleep(for: .milliseconds(50))  // everyone left: the session is unloaded
+
+        let viewer = try await relay.viewer(token: token)
+        let hello = try await viewer.nextJSON()
+        #expect(hello["seq"] as? Int == 1 && hello["presenter"] as? Bool == false)
+        #expect(try await viewer.nextJSON()["seq"] as? Int == 1)
+        let again = try await relay.presenter("idle")
+        again.send("2")
+        // The presence change and the event, in either order (presence is coalesced).
+        let next = [try await viewer.nextJSON(), try await viewer.nextJSON()]
+        #expect(next.contains { $0["type"] as? String == "event" && $0["seq"] as? Int == 2 })
+        #expect(next.contains { $0["type"] as? String == "presence" && $0["presenter"] as? Bool == true })
+        await relay.stop()
+    }
+
     @Test func environmentVariablesSetTheRelayLimits() throws {
         let settings = try RelaySettingsEnvironment.settings(from: [
             "SHARE_RELAY_STALL_TIMEOUT": "0.5", "SHARE_RELAY_HISTORY_MAX_EVENTS": "7",

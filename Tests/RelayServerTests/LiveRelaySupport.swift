@@ -116,6 +116,14 @@ final class Client: @unchecked Sendable {
         return object
     }
 
+    /// The next message that is not a (coalesced, so loosely timed) `presence` message, as text.
+    func nextNonPresenceText(timeout: Duration = .seconds(5)) async throws -> String {
+        while true {
+            let text = try await nextText(timeout: timeout)
+            if !text.hasPrefix(#"{"type":"presence""#) { return text }
+        }
+    }
+
     /// Skips messages until the close; returns its code and how many messages were skipped.
     func closeCode(timeout: Duration = .seconds(5)) async throws -> (code: UInt16?, skipped: Int) {
         var skipped = 0

@@ -14,7 +14,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import RPC
+import Relay
 import ShareStore
+import WebSocketNIO
 
 /// The relay's HTTP server: start it with a configuration, stop it with `shutdown()`.
 public actor RelayServer {
@@ -32,6 +34,7 @@ public actor RelayServer {
         var storage: any ShareStorage
         var ownsStorage: Bool
         var configuration: RelayServerConfiguration
+        var hub: RelayHub
     }
 
     private var state = State.idle
@@ -81,18 +84,33 @@ public actor RelayServer {
         let staticFiles = configuration.webDirectory.map { StaticFiles.load(directory: $0) }
         for warning in staticFiles?.warnings ?? [] { logger.warning("\(warning)") }
 
-        let services = HTTPServices(
-            rpc: RPCHandler(
-                storage: storage,
-                policy: configuration.sharePolicy,
-                onInternalError: { method, error in
-                    logger.error("RPC internal error", metadata: ["method": "\(method)", "error": "\(error)"])
-                }
-            ),
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+        // Every connection is served on one loop, which owns all relay state (see RelayHub).
+        let relayLoop = group.next()
+        let authenticator = OwnerAuthenticator(keys: keys.keys, limit: configuration.authFailureLimit, clock: configuration.clock)
+        let hub = RelayHub(
+            loop: relayLoop,
+            settings: configuration.relaySettings,
             storage: storage,
-            authenticator: OwnerAuthenticator(keys: keys.keys, limit: configuration.authFailureLimit, clock: configuration.clock),
-            observer: configuration.shareEventsObserver,
-            webSocketRoutes: configuration.webSocketRoutes,
+            historyStore: configuration.historyStore ?? InMemoryEventHistoryStore(),
+            authenticator: authenticator,
+            logger: logger
+        )
+        let rpc = RPCHandler(
+            storage: storage,
+            policy: configuration.sharePolicy,
+            onInternalError: { method, error in
+                logger.error("RPC internal error", metadata: ["method": "\(method)", "error": "\(error)"])
+            }
+        )
+        hub.rpc = rpc
+        hub.start()
+        let services = HTTPServices(
+            rpc: rpc,
+            storage: storage,
+            authenticator: authenticator,
+            observer: configuration.shareEventsObserver ?? hub,
+            webSocketRoutes: configuration.webSocketRoutes + hub.routes,
             staticFiles: staticFiles,
             maximumRPCBodyBytes: configuration.maximumRPCBodyBytes,
             readinessTimeout: configuration.readinessTimeout,
@@ -101,8 +119,7 @@ public actor RelayServer {
         )
         let connections = ConnectionRegistry()
         let idleTimeout = configuration.httpIdleTimeout
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
-        let bootstrap = ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group, childGroup: relayLoop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -130,7 +147,8 @@ public actor RelayServer {
                 connections: connections,
                 storage: storage,
                 ownsStorage: ownsStorage,
-                configuration: configuration
+                configuration: configuration,
+                hub: hub
             )
         )
         logger.info("listening", metadata: ["address": "\(serverChannel.localAddress.map { "\($0)" } ?? "?")"])
@@ -146,14 +164,8 @@ public actor RelayServer {
         services: HTTPServices,
         idleTimeout: TimeAmount
     ) throws {
-        try pipeline.addHandler(HTTPResponseEncoder(), name: RelayHTTPPipeline.encoder)
-        try pipeline.addHandler(
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
-            name: RelayHTTPPipeline.decoder
-        )
-        try pipeline.addHandler(HTTPServerPipelineHandler(), name: RelayHTTPPipeline.pipelining)
+        try WebSocketServerUpgrade.configureHTTPServerPipeline(pipeline)
         try pipeline.addHandler(NIOHTTPResponseHeadersValidator(), name: RelayHTTPPipeline.headerValidator)
-        try pipeline.addHandler(HTTPServerProtocolErrorHandler(), name: RelayHTTPPipeline.errorHandler)
         try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: RelayHTTPPipeline.idleTimer)
         try pipeline.addHandler(HTTPRequestRouter(services: services), name: RelayHTTPPipeline.router)
     }
@@ -173,6 +185,9 @@ public actor RelayServer {
         logger.info("shutting down")
         try? await running.serverChannel.close()
         running.connections.quiesceAll()
+        // WebSockets ignore the quiesce event: the hub closes them with 1001 and waits (bounded)
+        // for pending history writes.
+        await running.hub.shutdown(timeout: running.configuration.shutdownGracePeriod)
         let deadline = NIODeadline.now() + running.configuration.shutdownGracePeriod
         while running.connections.count > 0, NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(20))

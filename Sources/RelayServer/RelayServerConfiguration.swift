@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import RPC
+import Relay
 import ShareStore
 
 /// Everything `RelayServer.start` needs, as one typed value with documented defaults.
@@ -50,6 +51,12 @@ public struct RelayServerConfiguration: Sendable {
     /// relative to the working directory. nil serves no pages. Default `web`.
     public var webDirectory: String?
     public var logger: Logger
+    /// The live relay's limits and timeouts (see `RelaySettings`; `fromEnvironment` reads the
+    /// `SHARE_RELAY_*` variables of the protocol).
+    public var relaySettings: RelaySettings
+    /// Durable event history; nil keeps history in memory (`InMemoryEventHistoryStore`).
+    /// The executable passes `SQLiteEventHistoryStore` (`<dataDirectory>/history.sqlite3`).
+    public var historyStore: (any EventHistoryStore)?
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -77,8 +84,12 @@ public struct RelayServerConfiguration: Sendable {
         shareEventsObserver: (any ShareEventsObserver)? = nil,
         webSocketRoutes: [WebSocketRoute] = [],
         webDirectory: String? = RelayServerConfiguration.defaultWebDirectory,
-        logger: Logger = Logger(label: "share-relay")
+        logger: Logger = Logger(label: "share-relay"),
+        relaySettings: RelaySettings = RelaySettings(),
+        historyStore: (any EventHistoryStore)? = nil
     ) {
+        self.relaySettings = relaySettings
+        self.historyStore = historyStore
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
@@ -107,6 +118,7 @@ public struct RelayServerConfiguration: Sendable {
         if eventLoopThreads < 1 { return "eventLoopThreads must be at least 1" }
         if let policy = sharePolicy.problem { return policy }
         if let limit = authFailureLimit.problem { return limit }
+        do { try relaySettings.validate() } catch { return error.description }
         return nil
     }
 }

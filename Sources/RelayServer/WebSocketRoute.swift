@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import WebSocketNIO
 
 /// A path served over WebSocket: the seam through which the relay's routes (`/v1/view`,
 /// `/v1/sessions/{id}/publish`) join the HTTP server.
@@ -34,13 +35,18 @@ public struct WebSocketRoute: Sendable {
 /// The names of the HTTP handlers in every connection's pipeline, in order, so an upgrade can
 /// remove exactly them.
 public enum RelayHTTPPipeline {
-    public static let encoder = "http-encoder"
-    public static let decoder = "http-decoder"
-    public static let pipelining = "http-pipelining"
+    // The standard HTTP handlers are WebSocketNIO's (`WebSocketServerUpgrade.configureHTTPServerPipeline`),
+    // so one upgrade path serves the relay and ws-echo alike.
+    public static let encoder = WebSocketServerUpgrade.HandlerName.encoder
+    public static let decoder = WebSocketServerUpgrade.HandlerName.decoder
+    public static let pipelining = WebSocketServerUpgrade.HandlerName.pipelining
     public static let headerValidator = "http-header-validator"
-    public static let errorHandler = "http-errors"
+    public static let errorHandler = WebSocketServerUpgrade.HandlerName.errors
     public static let idleTimer = "http-idle"
     public static let router = "http-router"
+
+    /// The relay's HTTP handlers beyond WebSocketNIO's standard ones.
+    public static let additionalHandlerNames = [idleTimer, headerValidator]
 
     /// Every HTTP handler except the router (which removes itself before an upgrade).
     public static let handlerNames = [idleTimer, errorHandler, headerValidator, pipelining, decoder, encoder]

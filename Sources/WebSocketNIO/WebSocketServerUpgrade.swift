@@ -7,11 +7,16 @@ import WebSocket
 /// and swaps the HTTP handlers for a `WebSocketHandler` on the same connection.
 public enum WebSocketServerUpgrade {
     /// Names of the HTTP handlers `configureHTTPServerPipeline` adds; the upgrade removes them.
-    enum HandlerName {
-        static let encoder = "websocket-upgrade.http-encoder"
-        static let decoder = "websocket-upgrade.http-decoder"
-        static let pipelining = "websocket-upgrade.http-pipelining"
-        static let errors = "websocket-upgrade.http-errors"
+    /// Servers that add further HTTP handlers (validators, idle timers) name them themselves and
+    /// pass the names to `upgrade(channel:...)`.
+    public enum HandlerName {
+        public static let encoder = "websocket-upgrade.http-encoder"
+        public static let decoder = "websocket-upgrade.http-decoder"
+        public static let pipelining = "websocket-upgrade.http-pipelining"
+        public static let errors = "websocket-upgrade.http-errors"
+        /// In removal order: the decoder goes last, so the bytes it forwards on removal reach the
+        /// WebSocket handler.
+        public static let all = [pipelining, errors, encoder, decoder]
     }
 
     /// Adds an HTTP/1.1 server pipeline (encoder, decoder, pipelining assistance, protocol error
@@ -96,5 +101,62 @@ public enum WebSocketServerUpgrade {
             context.close(promise: nil)
         }
         return nil
+    }
+
+    /// Performs the upgrade for a router that has already removed itself from the pipeline (the
+    /// relay's `WebSocketRoute` seam): same handshake rules as `upgrade(context:...)`, but the
+    /// refusal is written here as an HTTP response (and the connection closed), and the extra
+    /// HTTP handlers named in `additionalHTTPHandlers` are removed along with the standard ones.
+    /// Must run on the channel's event loop. The future succeeds once the WebSocket handler is in
+    /// place (or the refusal is written).
+    public static func upgrade(
+        channel: any Channel,
+        request head: HTTPRequestHead,
+        policy: WebSocketServerHandshakePolicy,
+        configuration: WebSocketHandlerConfiguration,
+        additionalHTTPHandlers: [String] = [],
+        makeEndpoint: (WebSocketServerHandshakeAcceptance) -> any WebSocketEndpoint
+    ) -> EventLoopFuture<Void> {
+        let acceptance: WebSocketServerHandshakeAcceptance
+        switch WebSocketServerHandshake.evaluate(handshakeRequest(from: head), policy: policy) {
+        case .failure(let refusal):
+            var headers = HTTPHeaders()
+            for field in refusal.headers { headers.add(name: field.name, value: field.value) }
+            headers.replaceOrAdd(name: "Content-Length", value: "0")
+            headers.replaceOrAdd(name: "Connection", value: "close")
+            let response = HTTPResponseHead(
+                version: head.version, status: HTTPResponseStatus(statusCode: refusal.status), headers: headers
+            )
+            channel.write(HTTPServerResponsePart.head(response), promise: nil)
+            return channel.writeAndFlush(HTTPServerResponsePart.end(nil)).always { _ in
+                channel.close(promise: nil)
+            }
+        case .success(let accepted):
+            acceptance = accepted
+        }
+        var headers = HTTPHeaders()
+        for field in acceptance.responseHeaders {
+            headers.add(name: field.name, value: field.value)
+        }
+        let response = HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: headers)
+        // Written before the WebSocket handler exists: it goes straight to the HTTP encoder.
+        channel.writeAndFlush(HTTPServerResponsePart.head(response), promise: nil)
+        let handler = WebSocketHandler(
+            role: .server,
+            configuration: configuration,
+            compression: acceptance.makeCompression(),
+            subprotocol: acceptance.subprotocol,
+            endpoint: makeEndpoint(acceptance)
+        )
+        do {
+            try channel.pipeline.syncOperations.addHandler(handler)
+        } catch {
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        let removals = (additionalHTTPHandlers + HandlerName.all).map { name in
+            channel.pipeline.removeHandler(name: name).recover { _ in }  // absent is fine
+        }
+        return EventLoopFuture.andAllSucceed(removals, on: channel.eventLoop)
     }
 }

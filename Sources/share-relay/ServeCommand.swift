@@ -79,7 +79,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard let (host, port) = Self.parseListen(listen) else {
             fail("--listen \(listen): expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080, with a port from 0 to 65535")
         }
-        return RelayServerConfiguration(host: host, port: port, dataDirectory: dataDirectory)
+        var configuration = RelayServerConfiguration(host: host, port: port, dataDirectory: dataDirectory)
+        do {
+            configuration.relaySettings = try RelaySettingsEnvironment.settings(from: configuration.environment)
+        } catch {
+            fail("\(error)")
+        }
+        return configuration
     }
 
     /// `HOST:PORT` or `[IPv6]:PORT`.

@@ -148,13 +148,13 @@ import Testing
         try await relay.start()
         let connection = try await relay.connect()
         try await connection.send(
-            "GET /v1/view HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "GET /v1/elsewhere HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         )
         let response = try await connection.readResponse()
         #expect(response.status == 404)
         #expect(response.headers["connection"] == "close")
-        #expect(response.body == #"{"error":{"code":"not_found","message":"no route for /v1/view"}}"#)
+        #expect(response.body == #"{"error":{"code":"not_found","message":"no route for /v1/elsewhere"}}"#)
         _ = await connection.readUntilClosed()
         #expect(connection.isClosed)
         await relay.stop()

@@ -20,7 +20,7 @@ import Testing
         #expect(share.body == #"{"jsonrpc":"2.0","id":1,"result":{"shareToken":"\#(firstToken)","expiresAt":"2026-02-26T19:00:00Z"}}"#)
 
         let list = try await relay.rpc(#"{"jsonrpc":"2.0","id":2,"method":"session.shareList","params":{"session_id": "abc123"}}"#)
-        #expect(list.body == #"{"jsonrpc":"2.0","id":2,"result":{"shares":[{"shareToken":"\#(firstToken)","sessionId":"abc123","expiresAt":"2026-02-26T19:00:00Z","createdAt":"2026-02-26T18:00:00Z"}]}}"#)
+        #expect(list.body == #"{"jsonrpc":"2.0","id":2,"result":{"shares":[{"shareToken":"\#(firstToken)","sessionId":"abc123","expiresAt":"2026-02-26T19:00:00Z","createdAt":"2026-02-26T18:00:00Z","viewers":0}]}}"#)
 
         let revoke = try await relay.rpc(#"{"jsonrpc":"2.0","id":3,"method":"session.revokeShare","params":{"share_token": "\#(firstToken)"}}"#)
         #expect(revoke.body == #"{"jsonrpc":"2.0","id":3,"result":{"ok":true}}"#)
@@ -94,8 +94,8 @@ import Testing
             {"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"Invalid params: session_id must be a string of 1-128 characters from [A-Za-z0-9._:-]"}},\
             {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request: jsonrpc must be \\"2.0\\""}},\
             {"jsonrpc":"2.0","id":3,"result":{"shares":[\
-            {"shareToken":"\(firstToken)","sessionId":"abc123","expiresAt":"2026-02-26T18:01:00Z","createdAt":"2026-02-26T18:00:00Z"},\
-            {"shareToken":"\(secondToken)","sessionId":"abc123","expiresAt":"2026-02-26T19:00:00Z","createdAt":"2026-02-26T18:00:00Z"}]}}]
+            {"shareToken":"\(firstToken)","sessionId":"abc123","expiresAt":"2026-02-26T18:01:00Z","createdAt":"2026-02-26T18:00:00Z","viewers":0},\
+            {"shareToken":"\(secondToken)","sessionId":"abc123","expiresAt":"2026-02-26T19:00:00Z","createdAt":"2026-02-26T18:00:00Z","viewers":0}]}}]
             """)
         await relay.stop()
     }

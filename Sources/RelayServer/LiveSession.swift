@@ -1,0 +1,22 @@
+import NIOCore
+import Relay
+
+/// One session's live state on the relay loop: its fan-out (log + viewer cursors), presence
+/// aggregation and connected presenters. Owned by `RelayHub`'s loop; not thread-safe.
+/// `@unchecked Sendable`: confined to the relay loop (`RelayHub.loop`); it only crosses
+/// threads inside future callbacks that run on that loop.
+final class LiveSession: @unchecked Sendable {
+    let sessionId: String
+    let fanout: SessionFanout
+    var presence: SessionPresence
+    var presenters: [ObjectIdentifier: PresenterEndpoint] = [:]
+    /// The coalescing timer armed from `SessionPresence.PresenceUpdate.wakeUpAt`.
+    var presenceTimer: Scheduled<Void>?
+    var presenceTimerAt: RelayTime?
+
+    init(sessionId: String, fanout: SessionFanout, presence: SessionPresence) {
+        self.sessionId = sessionId
+        self.fanout = fanout
+        self.presence = presence
+    }
+}

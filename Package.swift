@@ -73,7 +73,8 @@ let package = Package(
         .executableTarget(
             name: "share-relay",
             dependencies: [
-                "RelayServer",
+                "RelayServer", "Relay", "RelayConfiguration",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -116,6 +117,6 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ShareStore"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "SQLite"]),
         .testTarget(name: "RelayConfigurationTests", dependencies: ["RelayConfiguration"]),
-        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "WebSocket", "WebSocketNIO"]),
+        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfiguration", "Relay", "WebSocket", "WebSocketNIO"]),
     ]
 )

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import Relay
+import RelayConfiguration
 import RelayServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -10,28 +12,19 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the relay (the default command)."
     )
 
-    @Option(name: .long, help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
-    var listen = "\(RelayServerConfiguration.defaultHost):\(RelayServerConfiguration.defaultPort)"
-
-    @Option(name: .customLong("data-dir"), help: "Directory for the database and the generated owner key.")
-    var dataDirectory = RelayServerConfiguration.defaultDataDirectory
-
-    @Option(name: .long, help: "Configuration file.")
-    var config: String?
-
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @OptionGroup var settings: SettingsOptions
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            fail("--log-level \(logLevel): expected one of trace, debug, info, notice, warning, error, critical")
-        }
+        let loaded = settings.load()
+        let level = Logger.Level(rawValue: loaded.logging.level.rawValue) ?? .info
+        let format = loaded.logging.format
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        let configuration = makeConfiguration()
+        let configuration = makeConfiguration(loaded)
         let server = RelayServer()
         let address: SocketAddress
         do {
@@ -70,39 +63,28 @@ struct ServeCommand: AsyncParsableCommand {
         signals.forEach { $0.cancel() }
     }
 
-    /// The server configuration from flags and the environment. The configuration file
-    /// (`--config`, RelayConfiguration) is not wired in yet: it will be read here, under flags.
-    private func makeConfiguration() -> RelayServerConfiguration {
-        if let config {
-            fail("--config \(config): configuration files are not supported by this build yet; use flags and SHARE_RELAY_* variables")
-        }
-        guard let (host, port) = Self.parseListen(listen) else {
-            fail("--listen \(listen): expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080, with a port from 0 to 65535")
-        }
-        var configuration = RelayServerConfiguration(host: host, port: port, dataDirectory: dataDirectory)
+    /// The server configuration for the loaded settings, with durable event history in
+    /// `<data-dir>/history.sqlite3`.
+    private func makeConfiguration(_ loaded: RelayConfiguration) -> RelayServerConfiguration {
+        var configuration: RelayServerConfiguration
         do {
-            configuration.relaySettings = try RelaySettingsEnvironment.settings(from: configuration.environment)
+            configuration = try RelayServerConfiguration(loaded)
         } catch {
-            fail("\(error)")
+            fail(error.description)
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: configuration.dataDirectory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+            let historyPath = (configuration.dataDirectory as NSString)
+                .appendingPathComponent(SQLiteEventHistoryStore.fileName)
+            configuration.historyStore = try SQLiteEventHistoryStore.open(path: historyPath)
+        } catch {
+            fail("event history in \(configuration.dataDirectory): \(error)")
         }
         return configuration
-    }
-
-    /// `HOST:PORT` or `[IPv6]:PORT`.
-    static func parseListen(_ text: String) -> (host: String, port: Int)? {
-        let host: Substring
-        let portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            portText = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        }
-        guard !host.isEmpty, let port = Int(portText), (0...65_535).contains(port) else { return nil }
-        return (String(host), port)
     }
 
     static func display(_ address: SocketAddress) -> String {

@@ -13,7 +13,7 @@ struct ShareRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "share-relay",
         abstract: "Relay a live session read-only to viewers, and manage its shares.",
-        subcommands: [ServeCommand.self, ShareCommand.self],
+        subcommands: [ServeCommand.self, ShareCommand.self, ConfigCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Relay
+import RelayConfiguration
 import RelayServer
 import Testing
 
@@ -52,18 +53,33 @@ import Testing
     }
 
     @Test func environmentVariablesSetTheRelayLimits() throws {
-        let settings = try RelaySettingsEnvironment.settings(from: [
+        let loaded = try RelayConfiguration.load(file: nil, environment: [
             "SHARE_RELAY_STALL_TIMEOUT": "0.5", "SHARE_RELAY_HISTORY_MAX_EVENTS": "7",
             "SHARE_RELAY_HISTORY_MAX_BYTES": "2000000", "SHARE_RELAY_MAX_EVENT_BYTES": "1000",
             "SHARE_RELAY_MAX_VIEWERS_PER_SHARE": "3", "SHARE_RELAY_PING_INTERVAL": "2",
-        ])
+        ], flags: [:])
+        let settings = try RelayServerConfiguration(loaded).relaySettings
         #expect(settings.stallTimeout == .milliseconds(500))
         #expect(settings.history.maxEvents == 7 && settings.history.maxBytes == 2_000_000)
         #expect(settings.maxEventBytes == 1000 && settings.viewerLimits.perShare == 3)
         #expect(settings.pingInterval == .seconds(2))
-        #expect(throws: RelaySettingsEnvironment.Problem.self) {
-            _ = try RelaySettingsEnvironment.settings(from: ["SHARE_RELAY_MAX_EVENT_BYTES": "lots"])
+        #expect(throws: ConfigurationError.self) {
+            _ = try RelayConfiguration.load(file: nil, environment: ["SHARE_RELAY_MAX_EVENT_BYTES": "lots"], flags: [:])
         }
-        #expect(try RelaySettingsEnvironment.settings(from: [:]) == RelaySettings())
+    }
+
+    @Test func handshakeLimitZeroMeansNoLimit() throws {
+        let loaded = try RelayConfiguration.load(file: nil, environment: ["SHARE_RELAY_HANDSHAKES_PER_ADDRESS_PER_SECOND": "0"], flags: [:])
+        #expect(try RelayServerConfiguration(loaded).relaySettings.handshakesPerAddressPerSecond == Int.max)
+    }
+
+    @Test func settingsThisBuildCannotServeAreRefusedByName() throws {
+        let twoAddresses = try RelayConfiguration.load(file: nil, environment: [:], flags: ["listen": "127.0.0.1:1,127.0.0.1:2"])
+        #expect(throws: UnsupportedConfiguration.self) { _ = try RelayServerConfiguration(twoAddresses) }
+        do {
+            _ = try RelayServerConfiguration(twoAddresses)
+        } catch {
+            #expect(error.key == "listen")
+        }
     }
 }

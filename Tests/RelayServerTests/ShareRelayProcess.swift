@@ -72,11 +72,15 @@ final class RelayProcess: @unchecked Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    static func start(dataDirectory: String, environment: [String: String] = ShareRelayExecutable.environment()) async throws -> RelayProcess {
+    static func start(
+        dataDirectory: String,
+        environment: [String: String] = ShareRelayExecutable.environment(),
+        extraArguments: [String] = []
+    ) async throws -> RelayProcess {
         let executable = try ShareRelayExecutable.path()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--log-level", "error"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--log-level", "error"] + extraArguments
         process.environment = environment
         let stdout = Pipe()
         process.standardOutput = stdout

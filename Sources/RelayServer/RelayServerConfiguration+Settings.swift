@@ -1,0 +1,76 @@
+import NIOCore
+import RPC
+import Relay
+import RelayConfiguration
+
+/// Why a valid configuration cannot be served by this build.
+public struct UnsupportedConfiguration: Error, Sendable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+    public var description: String { "\(key): \(message)" }
+}
+
+extension RelayServerConfiguration {
+    /// The server configuration for the one typed configuration value (file, environment, flags:
+    /// see `RelayConfiguration.load`). Settings this build cannot honour are refused by name
+    /// rather than ignored.
+    public init(_ settings: RelayConfiguration) throws(UnsupportedConfiguration) {
+        guard let address = settings.listen.first else {
+            throw UnsupportedConfiguration(key: "listen", message: "at least one address is needed")
+        }
+        guard settings.listen.count == 1 else {
+            throw UnsupportedConfiguration(
+                key: "listen",
+                message: "this build listens on one address; got \(settings.listen.map(\.description).joined(separator: ", "))"
+            )
+        }
+        guard settings.store.kind == .sqlite else {
+            throw UnsupportedConfiguration(key: "store.kind", message: "only sqlite is available in this build")
+        }
+        guard !settings.tls.enabled else {
+            throw UnsupportedConfiguration(
+                key: "tls.enabled",
+                message: "TLS termination is not wired into serve in this build; terminate TLS in front of the relay (deploy/nginx)"
+            )
+        }
+        self.init(host: address.host, port: address.port, dataDirectory: settings.dataDirectory)
+        ownerKeys = settings.ownerKeys
+        webDirectory = settings.webDirectory
+        sharePolicy = SharePolicy(
+            defaultExpiresIn: Int64(settings.shares.defaultExpiry.components.seconds),
+            maximumExpiresIn: Int64(settings.shares.maxExpiry.components.seconds),
+            allowsIndefiniteShares: settings.shares.allowIndefinite
+        )
+        maximumRPCBodyBytes = settings.limits.maxRPCBodyBytes
+        authFailureLimit = AuthFailureLimit(
+            maximumFailures: settings.limits.authFailuresPerAddressPerMinute,
+            windowSeconds: 60
+        )
+        shutdownGracePeriod = TimeAmount(settings.timeouts.shutdownGrace)
+
+        var relay = RelaySettings()
+        relay.stallTimeout = TimeAmount(settings.timeouts.stall)
+        relay.history = HistoryRetention(maxEvents: settings.history.maxEvents, maxBytes: settings.history.maxBytes)
+        relay.maxEventBytes = settings.limits.maxEventBytes
+        relay.viewerLimits = ViewerLimits(
+            perShare: settings.limits.maxViewersPerShare,
+            perSession: settings.limits.maxViewersPerSession,
+            total: settings.limits.maxViewersTotal
+        )
+        // 0 turns the per-address handshake limit off.
+        relay.handshakesPerAddressPerSecond =
+            settings.limits.handshakesPerAddressPerSecond == 0 ? Int.max : settings.limits.handshakesPerAddressPerSecond
+        relay.handshakeTimeout = TimeAmount(settings.limits.handshakeTimeout)
+        relay.pingInterval = TimeAmount(settings.timeouts.pingInterval)
+        relay.pongTimeout = TimeAmount(settings.timeouts.pong)
+        relaySettings = relay
+    }
+}
+
+extension TimeAmount {
+    /// The same span as a `TimeAmount` (nanosecond precision).
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -2,13 +2,14 @@
 # Runs the whole test suite on a Debian machine with Swift, installing what it needs:
 #   1. unit and end-to-end tests (swift test; Python `websockets` as the independent peer)
 #   2. browser tests of web/ in headless Chromium against the real relay
-#   3. deployment checks (systemd unit, Dockerfile packages, nginx config) when deploy/check.sh exists
-#   4. WebSocket conformance: Autobahn|Testsuite against ws-echo (server) and our client,
+#   3. deployment checks (systemd unit, Dockerfile packages, nginx config)
+#   4. relay-bench smoke run of every scenario against a real relay (correctness only)
+#   5. WebSocket conformance: Autobahn|Testsuite against ws-echo (server) and our client,
 #      when ../shared/autobahn is present
 # Each stage must pass. SHARE_RELAY_TEST_STAGES (e.g. "unit,browser") selects stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages="${SHARE_RELAY_TEST_STAGES:-unit,browser,deploy,conformance}"
+stages="${SHARE_RELAY_TEST_STAGES:-unit,browser,deploy,bench,conformance}"
 want() { [[ ",$stages," == *",$1,"* ]]; }
 banner() { printf '\n==== %s ====\n' "$*"; }
 
@@ -43,11 +44,30 @@ browser() {
 }
 
 deploy() {
-    if [ -x deploy/check.sh ] || [ -f deploy/check.sh ]; then
-        bash deploy/check.sh
-    else
-        echo "deploy: no deploy/check.sh"
-    fi
+    bash deploy/check.sh
+}
+
+bench() {
+    # relay-bench smoke run: every scenario for seconds against a real relay, asserting
+    # correctness only (zero loss, every viewer closed after a revoke), never speed.
+    swift build --product share-relay
+    swift build --product relay-bench
+    local bin data port key pid status=0
+    bin="$(swift build --show-bin-path)"
+    data="$(mktemp -d)"
+    key="bench-smoke-owner-key-$RANDOM$RANDOM"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    SHARE_RELAY_OWNER_KEY="$key" SHARE_RELAY_HANDSHAKES_PER_ADDRESS_PER_SECOND=0 \
+        "$bin/share-relay" serve --listen "127.0.0.1:$port" --data-dir "$data" --log-level error &
+    pid=$!
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null && break
+        sleep 0.1
+    done
+    SHARE_RELAY_OWNER_KEY="$key" RELAY_BENCH="$bin/relay-bench" bash benchmarks/smoke.sh "http://127.0.0.1:$port" relay || status=1
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    rm -rf "$data"
+    return $status
 }
 
 conformance() {
@@ -58,6 +78,7 @@ conformance() {
 want unit && run_stage unit unit
 want browser && run_stage browser browser
 want deploy && run_stage deploy deploy
+want bench && run_stage bench bench
 want conformance && run_stage conformance conformance
 
 banner "summary"

@@ -35,6 +35,8 @@ extension RelayServerConfiguration {
         }
         self.init(host: address.host, port: address.port, dataDirectory: settings.dataDirectory)
         ownerKeys = settings.ownerKeys
+        // RelayConfiguration already read SHARE_RELAY_OWNER_KEY into ownerKeys.
+        environment.removeValue(forKey: Self.ownerKeyEnvironmentVariable)
         webDirectory = settings.webDirectory
         sharePolicy = SharePolicy(
             defaultExpiresIn: Int64(settings.shares.defaultExpiry.components.seconds),

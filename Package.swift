@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "RelayServer",
             dependencies: [
-                "WebSocket", "WebSocketNIO", "ShareStore", "RPC", "Relay", "RelayConfiguration",
+                "WebSocket", "WebSocketNIO", "ShareStore", "RPC", "Relay", "RelayConfiguration", "TLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -15,6 +15,7 @@ import NIOHTTP1
 import NIOPosix
 import RPC
 import Relay
+import TLS
 import ShareStore
 import WebSocketNIO
 
@@ -119,6 +120,7 @@ public actor RelayServer {
         )
         let connections = ConnectionRegistry()
         let idleTimeout = configuration.httpIdleTimeout
+        let tls = configuration.tls
         let bootstrap = ServerBootstrap(group: group, childGroup: relayLoop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -127,6 +129,9 @@ public actor RelayServer {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     connections.add(channel)
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(TLSHandler(provider: tls))
+                    }
                     try Self.configureHTTPPipeline(channel.pipeline.syncOperations, services: services, idleTimeout: idleTimeout)
                 }
             }

@@ -2,6 +2,7 @@ import NIOCore
 import RPC
 import Relay
 import RelayConfiguration
+import TLS
 
 /// Why a valid configuration cannot be served by this build.
 public struct UnsupportedConfiguration: Error, Sendable, CustomStringConvertible {
@@ -26,12 +27,6 @@ extension RelayServerConfiguration {
         }
         guard settings.store.kind == .sqlite else {
             throw UnsupportedConfiguration(key: "store.kind", message: "only sqlite is available in this build")
-        }
-        guard !settings.tls.enabled else {
-            throw UnsupportedConfiguration(
-                key: "tls.enabled",
-                message: "TLS termination is not wired into serve in this build; terminate TLS in front of the relay (deploy/nginx)"
-            )
         }
         self.init(host: address.host, port: address.port, dataDirectory: settings.dataDirectory)
         ownerKeys = settings.ownerKeys
@@ -66,6 +61,19 @@ extension RelayServerConfiguration {
         relay.pingInterval = TimeAmount(settings.timeouts.pingInterval)
         relay.pongTimeout = TimeAmount(settings.timeouts.pong)
         relaySettings = relay
+
+        if settings.tls.enabled, let certificate = settings.tls.certificateFile, let key = settings.tls.privateKeyFile {
+            let tlsConfiguration = TLSConfiguration(
+                certificateChainFile: certificate,
+                privateKeyFile: key,
+                minimumVersion: settings.tls.minimumVersion == .v1_3 ? .tls13 : .tls12
+            )
+            do {
+                tls = try TLSContextProvider(configuration: tlsConfiguration)
+            } catch {
+                throw UnsupportedConfiguration(key: "tls", message: "\(error)")
+            }
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import RPC
 import Relay
+import TLS
 import ShareStore
 
 /// Everything `RelayServer.start` needs, as one typed value with documented defaults.
@@ -57,6 +58,9 @@ public struct RelayServerConfiguration: Sendable {
     /// Durable event history; nil keeps history in memory (`InMemoryEventHistoryStore`).
     /// The executable passes `SQLiteEventHistoryStore` (`<dataDirectory>/history.sqlite3`).
     public var historyStore: (any EventHistoryStore)?
+    /// TLS termination (`https://`, `wss://`) with the system OpenSSL; nil serves plain HTTP.
+    /// The provider's `reload()` swaps the certificate for new connections (SIGHUP in `serve`).
+    public var tls: TLSContextProvider?
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080

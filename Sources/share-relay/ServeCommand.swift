@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
             fail(error.description)
         }
 
-        say("share-relay listening on http://\(Self.display(address))")
+        say("share-relay listening on \(configuration.tls == nil ? "http" : "https")://\(Self.display(address))")
         switch await server.ownerKeyOrigin {
         case let .generated(path)?:
             say("Generated an owner key in \(path) (readable only by you). Share commands read it from there;")
@@ -59,8 +59,24 @@ struct ServeCommand: AsyncParsableCommand {
             source.resume()
             return source
         }
+        // SIGHUP (systemctl reload) loads the TLS certificate and key files again for new
+        // connections; existing connections keep theirs. Without TLS it is ignored.
+        let tls = configuration.tls
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler {
+            guard let tls else { return }
+            do {
+                try tls.reload()
+                say("Reloaded the TLS certificate (SIGHUP).")
+            } catch {
+                FileHandle.standardError.write(Data("share-relay: TLS reload failed, keeping the previous certificate: \(error)\n".utf8))
+            }
+        }
+        reload.resume()
         await server.waitUntilStopped()
         signals.forEach { $0.cancel() }
+        reload.cancel()
     }
 
     /// The server configuration for the loaded settings, with durable event history in

@@ -133,6 +133,6 @@ import Testing
 
         let badListen = try await runShareRelay(["serve", "--listen", "localhost", "--data-dir", dataDirectory])
         #expect(badListen.status == 1)
-        #expect(badListen.stderr.contains("--listen localhost: expected HOST:PORT"))
+        #expect(badListen.stderr.contains("flag listen: invalid value 'localhost' for listen; expected a list of 1 to 16 distinct addresses HOST:PORT"))
     }
 }

@@ -66,11 +66,15 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         self.historyStore = historyStore
         self.authenticator = authenticator
         self.logger = logger
-        self.encoder = RelayFrameEncoder(textFrame: { payload in
-            var frame = ByteBuffer()
-            WebSocketFrameEncoder.encode(opcode: .text, payload: payload, into: &frame)
-            return frame
-        })
+        let deflater = SharedEventDeflater()
+        self.encoder = RelayFrameEncoder(
+            textFrame: { payload in
+                var frame = ByteBuffer()
+                WebSocketFrameEncoder.encode(opcode: .text, payload: payload, into: &frame)
+                return frame
+            },
+            compressedTextFrame: { payload in deflater.frame(payload) }
+        )
         self.validator = JSONValidator(maxDepth: settings.maxEventDepth)
         self.registry = ViewerRegistry(limits: settings.viewerLimits)
         self.handshakeLimiter = HandshakeRateLimiter(limitPerSecond: settings.handshakesPerAddressPerSecond)
@@ -174,12 +178,24 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         }
         let since = query["since"].flatMap { UInt64($0) }
         let address = channel.remoteAddress?.ipAddress ?? "unknown"
-        let policy = WebSocketServerHandshakePolicy(selectSubprotocol: { $0.contains(Self.subprotocol) ? Self.subprotocol : nil })
+        // Viewers may negotiate permessage-deflate; the relay always answers
+        // server_no_context_takeover so each event is compressed once and shared.
+        let policy = WebSocketServerHandshakePolicy(
+            selectSubprotocol: { $0.contains(Self.subprotocol) ? Self.subprotocol : nil },
+            permessageDeflate: PerMessageDeflateOptions(serverNoContextTakeover: true)
+        )
         return WebSocketServerUpgrade.upgrade(
             channel: channel, request: head, policy: policy,
             configuration: handlerConfiguration(maxMessageSize: 64 * 1024),
             additionalHTTPHandlers: RelayHTTPPipeline.additionalHandlerNames
-        ) { _ in ViewerEndpoint(hub: self, tokenText: token, resumeAfter: since, clientAddress: address) }
+        ) { acceptance in
+            ViewerEndpoint(
+                hub: self, tokenText: token, resumeAfter: since, clientAddress: address,
+                acceptsCompressedFrames: acceptance.deflate?.acceptsSharedServerMessages(
+                    compressedWith: SharedEventDeflater.settings
+                ) ?? false
+            )
+        }
     }
 
     private func refuse(channel: any Channel, head: HTTPRequestHead, status: HTTPResponseStatus) -> EventLoopFuture<Void> {
@@ -425,6 +441,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             viewer.session = session
             viewer.fanoutToken = session.fanout.addViewer(
                 viewer, expiresAt: expiresAt, resumeAfter: viewer.resumeAfter,
+                acceptsCompressedFrames: viewer.acceptsCompressedFrames,
                 presence: PresenceState(presenter: session.presence.presenters > 0, viewers: viewersAfterJoin),
                 now: Self.now()
             )

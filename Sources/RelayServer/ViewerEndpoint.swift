@@ -14,6 +14,9 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
     /// `?since=N`: resume after seq N.
     let resumeAfter: UInt64?
     let clientAddress: String
+    /// The viewer negotiated permessage-deflate with server_no_context_takeover and a window the
+    /// shared compressor fits in: it gets the event frames compressed once per event.
+    let acceptsCompressedFrames: Bool
     private(set) weak var socket: WebSocketHandler?
     /// Set once admitted and attached to its session's fan-out.
     var session: LiveSession?
@@ -21,7 +24,8 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
     var isClosed = false
     private var highWaterMark = 64 * 1024
 
-    init(hub: RelayHub, tokenText: String?, resumeAfter: UInt64?, clientAddress: String) {
+    init(hub: RelayHub, tokenText: String?, resumeAfter: UInt64?, clientAddress: String, acceptsCompressedFrames: Bool = false) {
+        self.acceptsCompressedFrames = acceptsCompressedFrames
         self.hub = hub
         self.tokenText = tokenText
         self.resumeAfter = resumeAfter

@@ -3,7 +3,8 @@
 # of a real `share-relay serve`, and streams a session through it with Python `websockets`:
 # presenter ready, share created over the presenter's RPC, viewer hello, 50 events in order,
 # POST /rpc (shareList shows the viewer), revokeShare closing the viewer with 4403, /healthz,
-# /readyz, and the port-80 server's redirect to https.
+# /readyz, the port-80 redirect to https, and (through a second copy of the site in front of a
+# header echo) the X-Real-IP / X-Forwarded-For / X-Forwarded-Proto / Host headers nginx sends upstream.
 #
 # The shipped file is the thing under test: only the upstream address, the listen ports (free
 # loopback ports instead of 80/443) and the certificate paths (a throwaway self-signed
@@ -51,6 +52,9 @@ free_port() { "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0
 relay_port=$(free_port)
 http_port=$(free_port)
 https_port=$(free_port)
+echo_port=$(free_port)
+echo_http_port=$(free_port)
+echo_https_port=$(free_port)
 owner_key="nginx-test-owner-key-$RANDOM$RANDOM"
 
 # --- the relay ---------------------------------------------------------------------------------
@@ -73,6 +77,18 @@ sed -e "s#server 127.0.0.1:8080;#server 127.0.0.1:$relay_port;#" \
     -e '/listen \[::\]:/d' \
     -e "s#/etc/letsencrypt/live/relay.example.org/#$work/nginx/tls/#" \
     "$site" >"$work/nginx/share-relay.conf"
+# A second copy of the same site (names changed so both fit in one http {}) in front of a header
+# echo server: the relay does not read X-Forwarded-For / X-Real-IP, so this is where we can see
+# what the shipped proxy settings send upstream.
+sed -e "s#server 127.0.0.1:8080;#server 127.0.0.1:$echo_port;#" \
+    -e "s#listen 80;#listen 127.0.0.1:$echo_http_port;#" \
+    -e "s#listen 443 ssl;#listen 127.0.0.1:$echo_https_port ssl;#" \
+    -e '/listen \[::\]:/d' \
+    -e "s#/etc/letsencrypt/live/relay.example.org/#$work/nginx/tls/#" \
+    -e 's#share_relay_connection#echo_connection#g' \
+    -e 's#upstream share_relay #upstream echo_upstream #' \
+    -e 's#proxy_pass http://share_relay;#proxy_pass http://echo_upstream;#' \
+    "$site" >"$work/nginx/echo.conf"
 cat >"$work/nginx/nginx.conf" <<NGINX
 daemon off;
 error_log $work/nginx/logs/error.log notice;
@@ -86,6 +102,7 @@ http {
     uwsgi_temp_path $work/nginx/tmp/uwsgi;
     scgi_temp_path $work/nginx/tmp/scgi;
     include $work/nginx/share-relay.conf;
+    include $work/nginx/echo.conf;
 }
 NGINX
 "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/logs/error.log" &
@@ -94,12 +111,14 @@ nginx_pid=$!
 # --- the client --------------------------------------------------------------------------------
 set +e
 timeout 90 "$python" - "$http_port" "$https_port" "$owner_key" "$work/nginx/tls/fullchain.pem" \
+    "$echo_port" "$echo_https_port" \
     >"$work/client.out" 2>&1 <<'PY'
-import asyncio, http.client, json, socket, ssl, sys, time
+import asyncio, http.client, http.server, json, socket, ssl, sys, threading, time
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 http_port, https_port, owner_key, ca_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+echo_port, echo_https_port = int(sys.argv[5]), int(sys.argv[6])
 host = "relay.example.org"
 tls = ssl.create_default_context(cafile=ca_file)
 passed = failed = 0
@@ -114,11 +133,29 @@ def check(name, ok, detail=""):
         print(f"FAIL {name} {detail}")
     return ok
 
-def https(method, path, body=None, headers=None):
+class HeaderEcho(http.server.BaseHTTPRequestHandler):
+    """Answers any GET with the request's headers as JSON (the upstream of the echo copy)."""
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = json.dumps({name.lower(): value for name, value in self.headers.items()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+
+echo_server = http.server.ThreadingHTTPServer(("127.0.0.1", echo_port), HeaderEcho)
+echo_server.daemon_threads = True
+threading.Thread(target=echo_server.serve_forever, daemon=True).start()
+
+def https(method, path, body=None, headers=None, port=None):
     """One HTTPS request to nginx (SNI and Host relay.example.org) on a fresh connection."""
-    connection = http.client.HTTPSConnection("127.0.0.1", https_port, timeout=10, context=tls)
+    port = port or https_port
+    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=tls)
     # Connect to the loopback address but send SNI relay.example.org; request() reuses this socket.
-    connection.sock = tls.wrap_socket(socket.create_connection(("127.0.0.1", https_port), timeout=10),
+    connection.sock = tls.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
                                       server_hostname=host)
     try:
         connection.request(method, path, body=body, headers={"Host": host, **(headers or {})})
@@ -217,6 +254,14 @@ if wait_until_up():
 
     status, _, body = https("GET", "/readyz")
     check("GET /readyz through nginx", status == 200 and b"ready" in body, f"HTTP {status} {body!r}")
+
+    status, _, body = https("GET", "/anything", headers={"X-Forwarded-For": "203.0.113.9"}, port=echo_https_port)
+    seen = json.loads(body) if status == 200 else {}
+    check("nginx forwards X-Real-IP, X-Forwarded-For (appended), X-Forwarded-Proto and Host",
+          seen.get("x-real-ip") == "127.0.0.1" and seen.get("x-forwarded-for") == "203.0.113.9, 127.0.0.1"
+          and seen.get("x-forwarded-proto") == "https" and seen.get("host") == host
+          and seen.get("connection") == "close" and "upgrade" not in seen,
+          f"HTTP {status} {seen}")
 
     connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
     connection.request("GET", "/healthz", headers={"Host": host})

@@ -45,6 +45,9 @@ browser() {
 
 deploy() {
     bash deploy/check.sh
+    # A real nginx from Debian in front of a real relay, with the shipped deploy/nginx config.
+    swift build --product share-relay
+    bash deploy/nginx-test.sh
 }
 
 bench() {

@@ -16,6 +16,9 @@ struct HTTPServices: Sendable {
     var maximumRPCBodyBytes: Int
     var readinessTimeout: TimeAmount
     var lingerTimeout: TimeAmount
+    /// Time from TCP accept to the end of the first request (a WebSocket upgrade request or any
+    /// other): a client that dribbles its first request head is dropped (slowloris).
+    var handshakeTimeout: TimeAmount = .seconds(10)
     var logger: Logger
 }
 
@@ -75,9 +78,23 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
         self.logger = services.logger
     }
 
+    /// Closes the connection unless its first request completes within `handshakeTimeout`.
+    private var firstRequestDeadline: Scheduled<Void>?
+
     func handlerAdded(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
         logger[metadataKey: "client"] = "\(clientAddress)"
+        let channel = context.channel
+        let logger = self.logger
+        firstRequestDeadline = context.eventLoop.scheduleTask(in: services.handshakeTimeout) {
+            logger.debug("first request not complete within the handshake timeout; closing")
+            channel.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        firstRequestDeadline?.cancel()
+        firstRequestDeadline = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -87,6 +104,8 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
         case let .body(buffer):
             requestBody(context: context, buffer)
         case .end:
+            firstRequestDeadline?.cancel()
+            firstRequestDeadline = nil
             requestEnd(context: context)
         }
     }

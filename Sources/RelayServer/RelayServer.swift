@@ -116,6 +116,7 @@ public actor RelayServer {
             maximumRPCBodyBytes: configuration.maximumRPCBodyBytes,
             readinessTimeout: configuration.readinessTimeout,
             lingerTimeout: configuration.lingerTimeout,
+            handshakeTimeout: configuration.relaySettings.handshakeTimeout,
             logger: logger
         )
         let connections = ConnectionRegistry()

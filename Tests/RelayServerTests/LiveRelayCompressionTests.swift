@@ -76,27 +76,3 @@ import Testing
         await relay.stop()
     }
 }
-
-/// `limits.handshakeTimeout`: a client that never finishes its first request (slowloris) is
-/// dropped; one that finished it in time keeps its connection (keep-alive, WebSocket).
-@Suite struct HandshakeTimeoutTests {
-    @Test func firstRequestNotCompleteWithinTheHandshakeTimeoutIsClosed() async throws {
-        let relay = try await LiveRelay.start { $0.handshakeTimeout = .milliseconds(300) }
-        let slow = try await TestHTTPConnection.connect(port: relay.port)
-        try await slow.send("GET /v1/view HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgr")
-        let started = ContinuousClock.now
-        _ = await slow.readUntilClosed()
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(200) && waited < .seconds(3), "closed after \(waited)")
-
-        // A completed request cancels the deadline: the WebSocket outlives it.
-        let token = try await relay.share("timely")
-        let viewer = try await relay.viewer(token: token)
-        #expect(try await viewer.nextJSON()["type"] as? String == "hello")
-        try await Task.sleep(for: .milliseconds(600))
-        let presenter = try await relay.presenter("timely")
-        presenter.send(#"{"still":"here"}"#)
-        #expect(try await viewer.nextNonPresenceText().contains(#""still":"here""#))
-        await relay.stop()
-    }
-}

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// `limits.handshakeTimeout`: a client that never finishes its first request (slowloris) is
+/// dropped; one that finished it in time keeps its connection (keep-alive, WebSocket).
+@Suite struct HandshakeTimeoutTests {
+    @Test func firstRequestNotCompleteWithinTheHandshakeTimeoutIsClosed() async throws {
+        let relay = try await LiveRelay.start { $0.handshakeTimeout = .milliseconds(300) }
+        let slow = try await TestHTTPConnection.connect(port: relay.port)
+        try await slow.send("GET /v1/view HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgr")
+        let started = ContinuousClock.now
+        _ = await slow.readUntilClosed()
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(200) && waited < .seconds(3), "closed after \(waited)")
+
+        // A completed request cancels the deadline: the WebSocket outlives it.
+        let token = try await relay.share("timely")
+        let viewer = try await relay.viewer(token: token)
+        #expect(try await viewer.nextJSON()["type"] as? String == "hello")
+        try await Task.sleep(for: .milliseconds(600))
+        let presenter = try await relay.presenter("timely")
+        presenter.send(#"{"still":"here"}"#)
+        #expect(try await viewer.nextNonPresenceText().contains(#""still":"here""#))
+        await relay.stop()
+    }
+}
+
+/// Keepalive (`timeouts.pingInterval`, `timeouts.pong`): a viewer that answers pings stays
+/// connected across many intervals; one that stops answering is dropped as dead (1011).
+@Suite struct KeepaliveTests {
+    @Test func viewerThatStopsAnsweringPingsIsDroppedAndOneThatAnswersStays() async throws {
+        let relay = try await LiveRelay.start {
+            $0.pingInterval = .milliseconds(150)
+            $0.pongTimeout = .milliseconds(150)
+        }
+        let token = try await relay.share("alive")
+        let alive = try await relay.viewer(token: token)
+        #expect(try await alive.nextJSON()["type"] as? String == "hello")
+        let dead = try await relay.viewer(token: token)
+        #expect(try await dead.nextJSON()["type"] as? String == "hello")
+        dead.connection.setReading(false)
+
+        try await Task.sleep(for: .milliseconds(1200))
+        dead.connection.setReading(true)
+        let code = try await dead.closeCode(timeout: .seconds(5)).code
+        // The relay sent 1011 and closed TCP; depending on timing the client reads the close
+        // frame (1011) or only sees the connection drop (1006).
+        #expect(code == 1011 || code == 1006, "closed with \(String(describing: code))")
+
+        let presenter = try await relay.presenter("alive")
+        presenter.send(#"{"still":"alive"}"#)
+        #expect(try await alive.nextNonPresenceText().contains(#""still":"alive""#))
+        await relay.stop()
+    }
+}

@@ -16,6 +16,7 @@ final class PresenterEndpoint: WebSocketEndpoint, @unchecked Sendable {
     var session: LiveSession?
     var pending: [WebSocketMessage] = []
     var isClosed = false
+    private let openedAt = ContinuousClock.now
 
     init(hub: RelayHub, sessionId: String) {
         self.hub = hub
@@ -51,6 +52,9 @@ final class PresenterEndpoint: WebSocketEndpoint, @unchecked Sendable {
     func webSocketClosed(_ socket: WebSocketHandler, code: WebSocketCloseCode?) {
         isClosed = true
         hub.presenterClosed(self)
+        hub.logger.info("connection closed", metadata: ConnectionLog.metadata(
+            role: "presenter", session: sessionId, code: code, openedAt: openedAt, client: socket.channel?.remoteAddress
+        ))
     }
 
     func close(_ code: WebSocketCloseCode) {

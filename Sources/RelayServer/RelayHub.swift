@@ -25,7 +25,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     private let storage: any ShareStorage
     private let historyStore: any EventHistoryStore
     private let authenticator: OwnerAuthenticator
-    private let logger: Logger
+    let logger: Logger
     /// Set by the server once the RPC handler exists (it needs the hub as observer).
     var rpc: RPCHandler?
 

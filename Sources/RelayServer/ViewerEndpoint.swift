@@ -23,6 +23,7 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
     var fanoutToken: ViewerToken?
     var isClosed = false
     private var highWaterMark = 64 * 1024
+    private let openedAt = ContinuousClock.now
 
     init(hub: RelayHub, tokenText: String?, resumeAfter: UInt64?, clientAddress: String, acceptsCompressedFrames: Bool = false) {
         self.acceptsCompressedFrames = acceptsCompressedFrames
@@ -62,7 +63,14 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
 
     func webSocketClosed(_ socket: WebSocketHandler, code: WebSocketCloseCode?) {
         isClosed = true
+        let sessionId = session?.sessionId
         hub.viewerClosed(self)
+        var metadata = ConnectionLog.metadata(
+            role: "viewer", session: sessionId, code: code, openedAt: openedAt, client: nil
+        )
+        metadata["client"] = "\(clientAddress)"
+        metadata["token"] = "\(ConnectionLog.redacted(tokenText))"
+        hub.logger.info("connection closed", metadata: metadata)
     }
 
     // MARK: FanoutViewer

@@ -21,11 +21,12 @@ final class LiveRelay: @unchecked Sendable {
 
     static func start(
         historyStore: (any EventHistoryStore)? = nil,
+        logger: Logger? = nil,
         _ adjust: (inout RelaySettings) -> Void = { _ in }
     ) async throws -> LiveRelay {
         let relay = LiveRelay()
-        var logger = Logger(label: "live-relay-tests")
-        logger.logLevel = .critical
+        var logger = logger ?? Logger(label: "live-relay-tests")
+        if logger.label == "live-relay-tests" { logger.logLevel = .critical }
         relay.store = try await SQLiteShareStore.open(dataDirectory: relay.dataDirectory, clock: SystemWallClock())
         var settings = RelaySettings()
         adjust(&settings)

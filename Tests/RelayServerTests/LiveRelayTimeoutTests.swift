@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Logging
 
 /// `limits.handshakeTimeout`: a client that never finishes its first request (slowloris) is
 /// dropped; one that finished it in time keeps its connection (keep-alive, WebSocket).
@@ -50,6 +51,56 @@ import Testing
         let presenter = try await relay.presenter("alive")
         presenter.send(#"{"still":"alive"}"#)
         #expect(try await alive.nextNonPresenceText().contains(#""still":"alive""#))
+        await relay.stop()
+    }
+}
+
+/// One log line per connection at close: role, session, close code, duration; tokens redacted.
+@Suite struct ConnectionLogTests {
+    final class CapturedLogs: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [(String, Logger.Metadata)] = []
+        func append(_ message: String, _ metadata: Logger.Metadata) { lock.withLock { lines.append((message, metadata)) } }
+        var all: [(String, Logger.Metadata)] { lock.withLock { lines } }
+    }
+
+    struct CapturingHandler: LogHandler {
+        let logs: CapturedLogs
+        var logLevel: Logger.Level = .info
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            logs.append("\(event.message)", metadata.merging(event.metadata ?? [:]) { $1 })
+        }
+    }
+
+    @Test func closedConnectionsAreLoggedOnceWithRoleSessionCodeAndARedactedToken() async throws {
+        let logs = CapturedLogs()
+        let logger = Logger(label: "connection-log-test") { _ in CapturingHandler(logs: logs) }
+        let relay = try await LiveRelay.start(logger: logger)
+        let token = try await relay.share("logged")
+        let viewer = try await relay.viewer(token: token)
+        #expect(try await viewer.nextJSON()["type"] as? String == "hello")
+        viewer.send("viewers are read-only")
+        #expect(try await viewer.closeCode().code == 1008)
+        let unknown = "clw_share_" + String(repeating: "Z", count: 32)
+        let refused = try await relay.viewer(token: unknown)
+        #expect(try await refused.closeCode().code == 4401)
+        try await Task.sleep(for: .milliseconds(200))
+
+        let closes = logs.all.filter { $0.0 == "connection closed" }.map(\.1)
+        let readOnly = try #require(closes.first { $0["code"] == "1008" })
+        #expect(readOnly["role"] == "viewer")
+        #expect(readOnly["session"] == "logged")
+        #expect(readOnly["duration_ms"] != nil)
+        let unknownLine = try #require(closes.first { $0["code"] == "4401" })
+        #expect(unknownLine["token"]?.description.hasSuffix("…") == true)
+        for line in logs.all {
+            #expect(!"\(line)".contains(token) && !"\(line)".contains(unknown), "a token was logged in full")
+        }
         await relay.stop()
     }
 }

@@ -6,20 +6,20 @@ import Logging
 /// dropped; one that finished it in time keeps its connection (keep-alive, WebSocket).
 @Suite struct HandshakeTimeoutTests {
     @Test func firstRequestNotCompleteWithinTheHandshakeTimeoutIsClosed() async throws {
-        let relay = try await LiveRelay.start { $0.handshakeTimeout = .milliseconds(300) }
+        let relay = try await LiveRelay.start { $0.handshakeTimeout = .milliseconds(1500) }
         // Measured from before the connect: the deadline runs from the server's accept.
         let started = ContinuousClock.now
         let slow = try await TestHTTPConnection.connect(port: relay.port)
-        try await slow.send("GET /v1/view HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgr")
+        try? await slow.send("GET /v1/view HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgr")
         _ = await slow.readUntilClosed()
         let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(300) && waited < .seconds(3), "closed after \(waited)")
+        #expect(waited >= .milliseconds(1500) && waited < .seconds(10), "closed after \(waited)")
 
         // A completed request cancels the deadline: the WebSocket outlives it.
         let token = try await relay.share("timely")
         let viewer = try await relay.viewer(token: token)
         #expect(try await viewer.nextJSON()["type"] as? String == "hello")
-        try await Task.sleep(for: .milliseconds(600))
+        try await Task.sleep(for: .milliseconds(2000))
         let presenter = try await relay.presenter("timely")
         presenter.send(#"{"still":"here"}"#)
         #expect(try await viewer.nextNonPresenceText().contains(#""still":"here""#))

@@ -32,8 +32,8 @@ import Logging
 @Suite struct KeepaliveTests {
     @Test func viewerThatStopsAnsweringPingsIsDroppedAndOneThatAnswersStays() async throws {
         let relay = try await LiveRelay.start {
-            $0.pingInterval = .milliseconds(150)
-            $0.pongTimeout = .milliseconds(150)
+            $0.pingInterval = .milliseconds(400)
+            $0.pongTimeout = .milliseconds(600)
         }
         let token = try await relay.share("alive")
         let alive = try await relay.viewer(token: token)
@@ -42,7 +42,7 @@ import Logging
         #expect(try await dead.nextJSON()["type"] as? String == "hello")
         dead.connection.setReading(false)
 
-        try await Task.sleep(for: .milliseconds(1200))
+        try await Task.sleep(for: .milliseconds(2500))
         dead.connection.setReading(true)
         let code = try await dead.closeCode(timeout: .seconds(5)).code
         // The relay sent 1011 and closed TCP; depending on timing the client reads the close
@@ -90,7 +90,11 @@ import Logging
         let unknown = "clw_share_" + String(repeating: "Z", count: 32)
         let refused = try await relay.viewer(token: unknown)
         #expect(try await refused.closeCode().code == 4401)
-        try await Task.sleep(for: .milliseconds(200))
+        // The relay logs when TCP is gone, a moment after the client saw the close frame.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while logs.all.filter({ $0.0 == "connection closed" }).count < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
 
         let closes = logs.all.filter { $0.0 == "connection closed" }.map(\.1)
         let readOnly = try #require(closes.first { $0["code"] == "1008" })

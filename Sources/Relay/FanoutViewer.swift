@@ -14,7 +14,8 @@ public protocol FanoutViewer: AnyObject {
     /// A value <= 0 skips the viewer in this drain.
     var writeBudget: Int { get }
 
-    /// Queues one complete frame (the bytes are shared with other viewers; do not mutate them).
+    /// Queues one or more complete frames, back to back (the bytes are shared with other viewers;
+    /// do not mutate them).
     func write(_ frame: ByteBuffer)
 
     /// Flushes what `write` queued: one flush (one `writev`) per viewer per drain.

@@ -9,7 +9,8 @@ import NIOCore
 /// `drain(now:)` once at the end of the loop iteration (e.g. with `eventLoop.execute`). The drain
 /// gives each writable viewer every frame it is missing, up to its budget, then one flush: events
 /// published in the same iteration reach a socket in one `writev`, and a viewer that is behind is
-/// fed from history in the same pass. Unwritable viewers are not visited at all; they cost
+/// fed from history in the same pass. Several frames owed to viewers at the same position go out
+/// as one shared buffer (`SharedTails`), so the per-write cost is paid once per viewer per drain. Unwritable viewers are not visited at all; they cost
 /// nothing until `setWritable(_:true)`.
 ///
 /// On the session's home loop the fan-out wraps the primary `SessionLog` (`publish`); on other
@@ -255,6 +256,10 @@ public final class SessionFanout {
         public init() {}
     }
 
+    /// The largest run of frames concatenated for sharing in one drain (the default per-viewer
+    /// drain cap: a longer run would not fit a viewer's budget anyway).
+    static let maximumSharedTailBytes = 256 * 1024
+
     /// Writes to every writable viewer what it is missing (a newer presence, a gap, events), up to
     /// its `writeBudget`, then flushes it once. Call once per loop iteration after `requestDrain`.
     @discardableResult
@@ -265,6 +270,8 @@ public final class SessionFanout {
         let presence = self.presence
         let presenceVersion = self.presenceVersion
         let presenceFrame = self.presenceFrame
+        // Caught-up viewers share one concatenation of the frames they all miss (see SharedTails).
+        var tails = SharedTails(maximumBytes: Self.maximumSharedTailBytes)
         // Iterate a snapshot: callbacks may re-enter and change the writable set (copy on write).
         let visit = writableSlots
         for slotIndex in visit {
@@ -291,9 +298,19 @@ public final class SessionFanout {
                 bytes += presenceFrame.readableBytes
                 budget -= presenceFrame.readableBytes
             }
-            let fed = cursor.feed(from: log, budget: budget, compressed: slot.compressed, now: now) { viewer.write($0) }
-            frames += fed.framesWritten
-            bytes += fed.bytesWritten
+            if cursor.deliveredSeq + 1 >= log.firstRetainedSeq,
+                let tail = tails.tail(after: cursor.deliveredSeq, compressed: slot.compressed, in: log),
+                tail.bytes.readableBytes <= budget
+            {
+                viewer.write(tail.bytes)
+                cursor.markDelivered(through: tail.throughSeq, now: now)
+                frames += tail.frames
+                bytes += tail.bytes.readableBytes
+            } else {
+                let fed = cursor.feed(from: log, budget: budget, compressed: slot.compressed, now: now) { viewer.write($0) }
+                frames += fed.framesWritten
+                bytes += fed.bytesWritten
+            }
             let stillBehind = cursor.isBehind(log)
             // Callouts may have removed the viewer (and reused its slot) or made it unwritable.
             let stillWritable = slots.withUnsafeMutableBufferPointer { slots in

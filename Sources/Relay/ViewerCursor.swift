@@ -89,6 +89,15 @@ public struct ViewerCursor: Hashable, Sendable {
         return result
     }
 
+    /// Records that every event up to `seq` was handed to the socket in one shared write (the
+    /// fan-out's `SharedTail`) instead of through `feed`. Only valid when no gap precedes the
+    /// cursor and `seq` is at most the log's last seq.
+    mutating func markDelivered(through seq: UInt64, now: RelayTime) {
+        precondition(seq >= deliveredSeq, "cursors only move forward")
+        deliveredSeq = seq
+        lastProgress = now
+    }
+
     /// Records progress that did not go through `feed`, e.g. the viewer's socket drained and
     /// became writable again.
     public mutating func noteProgress(now: RelayTime) {

@@ -264,4 +264,121 @@ import Testing
         #expect(seen.sorted() == ["v0", "v1", "v3", "v4"])
         #expect(fanout.viewerCount == 4)
     }
+
+    // MARK: Shared tails
+
+    @Test func framesOwedToCaughtUpViewersGoOutAsOneSharedWrite() {
+        let fanout = makeFanout()
+        let viewers = (0..<3).map { FakeViewer("v\($0)") }
+        for viewer in viewers {
+            fanout.addViewer(viewer, expiresAt: nil, resumeAfter: nil, now: time(0))
+        }
+        let writesAfterHello = viewers.map(\.writeCount)
+        for n in 1...5 {
+            fanout.publish(bytes("[\(n)]"), receivedAt: time(0))
+        }
+        let report = fanout.drain(now: time(0))
+        #expect(report.framesWritten == 15, "frames are counted, not writes")
+        for (viewer, before) in zip(viewers, writesAfterHello) {
+            #expect(viewer.writeCount == before + 1, "one write carries all five frames")
+            #expect(viewer.eventSeqs == [1, 2, 3, 4, 5])
+            #expect(fanout.cursor(ViewerToken(slot: Int32(viewers.firstIndex { $0 === viewer }!), generation: 0))?.deliveredSeq == 5)
+        }
+        // The concatenation is built once and shared: every viewer's write starts at the same bytes.
+        let starts = viewers.map { $0.received[1].withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } }
+        #expect(Set(starts).count == 1)
+        // Nothing more owed: the next drain writes nothing.
+        #expect(fanout.drain(now: time(0)).framesWritten == 0)
+    }
+
+    @Test func aSingleOwedFrameIsWrittenAsItIsWithoutCopying() {
+        let fanout = makeFanout()
+        let viewer = FakeViewer()
+        fanout.addViewer(viewer, expiresAt: nil, resumeAfter: nil, now: time(0))
+        let entry = fanout.publish(bytes("[1]"), receivedAt: time(0))
+        fanout.drain(now: time(0))
+        let written = viewer.received.last!
+        #expect(written.withUnsafeReadableBytes { $0.baseAddress } == entry.frame.withUnsafeReadableBytes { $0.baseAddress })
+    }
+
+    @Test func viewerWhoseBudgetIsSmallerThanTheSharedTailGetsFramesOneByOne() {
+        let fanout = makeFanout()
+        let roomy = FakeViewer("roomy")
+        fanout.addViewer(roomy, expiresAt: nil, resumeAfter: nil, now: time(0))
+        let tight = FakeViewer("tight", capacity: 0)
+        let tightToken = fanout.addViewer(tight, expiresAt: nil, resumeAfter: nil, now: time(0))
+        for n in 1...4 {
+            fanout.publish(bytes("[\(n)]"), receivedAt: time(0))
+        }
+        // Room for two frames (and a part of the third, which may overshoot), not for all four.
+        tight.buffered = 0
+        tight.capacity = 2 * fanout.log[offset: 0].frame.readableBytes
+        let tightWrites = tight.writeCount
+        fanout.drain(now: time(0))
+        #expect(roomy.eventSeqs == [1, 2, 3, 4])
+        #expect(tight.eventSeqs == [1, 2])
+        #expect(tight.writeCount == tightWrites + 2, "fed frame by frame within its budget")
+        #expect(fanout.cursor(tightToken)?.deliveredSeq == 2)
+        tight.readAll()
+        tight.capacity = .max / 2
+        fanout.drain(now: time(0))
+        #expect(tight.eventSeqs == [1, 2, 3, 4], "the rest follows (shared tail from its own position)")
+    }
+
+    @Test func plainAndCompressedViewersEachGetTheirOwnSharedTail() {
+        let fanout = makeFanout()
+        let plain = (0..<2).map { FakeViewer("plain\($0)") }
+        let deflate = (0..<2).map { FakeViewer("deflate\($0)") }
+        for viewer in plain { fanout.addViewer(viewer, expiresAt: nil, resumeAfter: nil, now: time(0)) }
+        for viewer in deflate {
+            fanout.addViewer(viewer, expiresAt: nil, resumeAfter: nil, acceptsCompressedFrames: true, now: time(0))
+        }
+        for n in 1...3 {
+            fanout.publish(bytes("[\(n)]"), receivedAt: time(0))
+        }
+        fanout.drain(now: time(0))
+        for viewer in plain {
+            #expect(viewer.received.dropFirst().allSatisfy { $0.string.hasPrefix(plainFrameMarker) })
+            #expect(viewer.eventSeqs == [1, 2, 3])
+        }
+        for viewer in deflate {
+            #expect(viewer.received.dropFirst().allSatisfy { $0.string.hasPrefix(compressedFrameMarker) })
+            #expect(viewer.eventSeqs == [1, 2, 3])
+        }
+    }
+
+    @Test func viewersAtDifferentPositionsEachGetTheirRangeInOneWrite() {
+        let fanout = makeFanout()
+        let early = FakeViewer("early")
+        fanout.addViewer(early, expiresAt: nil, resumeAfter: nil, now: time(0))
+        fanout.publish(bytes("[1]"), receivedAt: time(0))
+        fanout.publish(bytes("[2]"), receivedAt: time(0))
+        fanout.drain(now: time(0))
+        let late = FakeViewer("late")
+        fanout.addViewer(late, expiresAt: nil, resumeAfter: 0, now: time(0))  // wants 1...
+        let earlyWrites = early.writeCount
+        let lateWrites = late.writeCount
+        for n in 3...5 {
+            fanout.publish(bytes("[\(n)]"), receivedAt: time(0))
+        }
+        fanout.drain(now: time(0))
+        #expect(early.eventSeqs == [1, 2, 3, 4, 5])
+        #expect(late.eventSeqs == [1, 2, 3, 4, 5])
+        #expect(early.writeCount == earlyWrites + 1)
+        #expect(late.writeCount == lateWrites + 1)
+    }
+
+    @Test func viewerBehindRetentionGetsItsGapThenTheEvents() {
+        let fanout = makeFanout(retention: HistoryRetention(maxEvents: 3, maxBytes: 1 << 20))
+        let viewer = FakeViewer()
+        fanout.addViewer(viewer, expiresAt: nil, resumeAfter: nil, now: time(0))
+        fanout.setWritable(ViewerToken(slot: 0, generation: 0), false, now: time(0))
+        for n in 1...6 {
+            fanout.publish(bytes("[\(n)]"), receivedAt: time(0))
+        }
+        fanout.setWritable(ViewerToken(slot: 0, generation: 0), true, now: time(0))
+        fanout.drain(now: time(0))
+        #expect(viewer.types == ["hello", "gap", "event", "event", "event"])
+        #expect(viewer.eventSeqs == [4, 5, 6])
+    }
 }

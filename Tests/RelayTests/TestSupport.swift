@@ -2,22 +2,21 @@ import Foundation
 import NIOCore
 @testable import Relay
 
-/// A stand-in for the WebSocket frame encoder: prefixes a marker instead of a real header, so
-/// tests can see that every message went through the encoder and still read the payload.
+/// A stand-in for the WebSocket frame encoder: a marker and the payload length instead of a real
+/// header (`WS|<length>|<payload>`), so tests can see that every message went through the encoder,
+/// still read the payload, and split writes that carry several frames back to back.
 let plainFrameMarker = "WS|"
 let compressedFrameMarker = "Z|"
 
+func fakeFrame(marker: String, _ payload: ByteBuffer) -> ByteBuffer {
+    var frame = ByteBuffer(string: "\(marker)\(payload.readableBytes)|")
+    frame.writeImmutableBuffer(payload)
+    return frame
+}
+
 let testEncoder = RelayFrameEncoder(
-    textFrame: { payload in
-        var frame = ByteBuffer(string: plainFrameMarker)
-        frame.writeImmutableBuffer(payload)
-        return frame
-    },
-    compressedTextFrame: { payload in
-        var frame = ByteBuffer(string: compressedFrameMarker)
-        frame.writeImmutableBuffer(payload)
-        return frame
-    }
+    textFrame: { payload in fakeFrame(marker: plainFrameMarker, payload) },
+    compressedTextFrame: { payload in fakeFrame(marker: compressedFrameMarker, payload) }
 )
 
 extension ByteBuffer {
@@ -30,11 +29,38 @@ func time(_ milliseconds: Int64) -> RelayTime { RelayTime(millisecondsSinceEpoch
 
 /// The JSON message inside a fake frame.
 func payload(of frame: ByteBuffer) -> String {
-    let text = frame.string
+    var frame = frame
+    guard let (_, length) = readFakeFrameHeader(&frame) else { return frame.string }
+    return frame.readString(length: min(length, frame.readableBytes)) ?? ""
+}
+
+/// Reads `<marker><length>|` and returns the marker and the payload length, or nil (nothing read)
+/// when the buffer does not start with a fake frame header.
+private func readFakeFrameHeader(_ buffer: inout ByteBuffer) -> (marker: String, length: Int)? {
+    let text = buffer.getString(at: buffer.readerIndex, length: min(buffer.readableBytes, 24)) ?? ""
     for marker in [plainFrameMarker, compressedFrameMarker] where text.hasPrefix(marker) {
-        return String(text.dropFirst(marker.count))
+        let digits = text.dropFirst(marker.count).prefix { $0.isNumber }
+        guard let length = Int(digits), text.dropFirst(marker.count + digits.count).first == "|" else { return nil }
+        buffer.moveReaderIndex(forwardBy: marker.count + digits.count + 1)
+        return (marker, length)
     }
-    return text
+    return nil
+}
+
+/// Splits a write into the fake frames it carries (one or more, back to back).
+func splitFakeFrames(_ written: ByteBuffer) -> [ByteBuffer] {
+    var buffer = written
+    var frames: [ByteBuffer] = []
+    while buffer.readableBytes > 0 {
+        let start = buffer.readerIndex
+        guard let (_, length) = readFakeFrameHeader(&buffer), length <= buffer.readableBytes else {
+            frames.append(buffer)  // not a fake frame: keep it whole
+            break
+        }
+        buffer.moveReaderIndex(forwardBy: length)
+        frames.append(written.getSlice(at: start, length: buffer.readerIndex - start)!)
+    }
+    return frames
 }
 
 func json(_ frame: ByteBuffer) -> [String: Any] {
@@ -49,7 +75,7 @@ final class FakeViewer: FanoutViewer {
     let name: String
     var capacity: Int
     var buffered = 0
-    /// Frames written and not yet flushed.
+    /// Frames written and not yet flushed (a write carrying several frames is split).
     var unflushed: [ByteBuffer] = []
     /// Frames flushed, in order.
     var received: [ByteBuffer] = []
@@ -68,7 +94,7 @@ final class FakeViewer: FanoutViewer {
     func write(_ frame: ByteBuffer) {
         writeCount += 1
         buffered += frame.readableBytes
-        unflushed.append(frame)
+        unflushed.append(contentsOf: splitFakeFrames(frame))
         afterWrite?(self)
     }
 

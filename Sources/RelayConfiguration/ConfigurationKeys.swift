@@ -85,7 +85,7 @@ extension RelayConfiguration {
         ConfigurationKey(
             "limits.handshakesPerAddressPerSecond",
             bind(\.limits.handshakesPerAddressPerSecond, IntegerFormat(range: 0...1_000_000, note: "0 turns the limit off")),
-            summary: "WebSocket handshakes accepted per client address per second."),
+            summary: "Viewer WebSocket handshakes accepted per client address per second; more are answered HTTP 429 before the upgrade."),
         ConfigurationKey(
             "limits.handshakeTimeout",
             bind(\.limits.handshakeTimeout, DurationFormat(range: .milliseconds(100) ... .seconds(300))),

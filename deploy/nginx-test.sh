@@ -3,8 +3,10 @@
 # of a real `share-relay serve`, and streams a session through it with Python `websockets`:
 # presenter ready, share created over the presenter's RPC, viewer hello, 50 events in order,
 # POST /rpc (shareList shows the viewer), revokeShare closing the viewer with 4403, /healthz,
-# /readyz, the port-80 redirect to https, and (through a second copy of the site in front of a
-# header echo) the X-Real-IP / X-Forwarded-For / X-Forwarded-Proto / Host headers nginx sends upstream.
+# /readyz, the port-80 redirect to https, that the relay (trustedProxies 127.0.0.1) logs the viewer
+# under the address nginx forwarded (the viewer connects from 127.0.0.2), and (through a second
+# copy of the site in front of a header echo) the X-Real-IP / X-Forwarded-For / X-Forwarded-Proto /
+# Host headers nginx sends upstream.
 #
 # The shipped file is the thing under test: only the upstream address, the listen ports (free
 # loopback ports instead of 80/443) and the certificate paths (a throwaway self-signed
@@ -59,8 +61,9 @@ owner_key="nginx-test-owner-key-$RANDOM$RANDOM"
 
 # --- the relay ---------------------------------------------------------------------------------
 mkdir -p "$work/data" "$work/nginx/logs" "$work/nginx/tls" "$work/nginx/tmp"
-SHARE_RELAY_OWNER_KEY="$owner_key" "$relay_bin" serve --listen "127.0.0.1:$relay_port" \
-    --data-dir "$work/data" --web-dir "$work/data" >"$work/relay.log" 2>&1 &
+# nginx connects from 127.0.0.1: trusting it makes the relay read the forwarded client address.
+SHARE_RELAY_OWNER_KEY="$owner_key" SHARE_RELAY_TRUSTED_PROXIES=127.0.0.1 "$relay_bin" serve \
+    --listen "127.0.0.1:$relay_port" --data-dir "$work/data" --web-dir "$work/data" >"$work/relay.log" 2>&1 &
 relay_pid=$!
 
 # --- nginx with the shipped site ---------------------------------------------------------------
@@ -78,8 +81,7 @@ sed -e "s#server 127.0.0.1:8080;#server 127.0.0.1:$relay_port;#" \
     -e "s#/etc/letsencrypt/live/relay.example.org/#$work/nginx/tls/#" \
     "$site" >"$work/nginx/share-relay.conf"
 # A second copy of the same site (names changed so both fit in one http {}) in front of a header
-# echo server: the relay does not read X-Forwarded-For / X-Real-IP, so this is where we can see
-# what the shipped proxy settings send upstream.
+# echo server: this is where we see everything the shipped proxy settings send upstream.
 sed -e "s#server 127.0.0.1:8080;#server 127.0.0.1:$echo_port;#" \
     -e "s#listen 80;#listen 127.0.0.1:$echo_http_port;#" \
     -e "s#listen 443 ssl;#listen 127.0.0.1:$echo_https_port ssl;#" \
@@ -206,7 +208,9 @@ async def session():
         if not check("session.share over the presenter socket", token.startswith("clw_share_"), answer):
             return
 
-        async with connect(f"{uri}/v1/view", additional_headers={"Authorization": f"Bearer {token}"}, **common) as viewer:
+        # From 127.0.0.2: nginx forwards that address, and the relay, trusting nginx, logs it.
+        async with connect(f"{uri}/v1/view", additional_headers={"Authorization": f"Bearer {token}"},
+                           local_addr=("127.0.0.2", 0), **common) as viewer:
             hello = await recv_json(viewer)
             check("viewer gets hello through nginx", hello.get("type") == "hello" and hello.get("sessionId") == "x", hello)
 
@@ -286,5 +290,22 @@ if [ "$status" -ne 0 ]; then
 fi
 read -r _ passed failed < <(grep '^RESULT ' "$work/client.out" 2>/dev/null || echo "RESULT 0 1")
 [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1   # the client died (timeout, crash) before counting
+
+# The relay's connection log line for the viewer (written when its TCP connection is gone) names
+# the address nginx forwarded, not nginx's own.
+viewer_line=""
+for _ in $(seq 50); do
+    viewer_line=$(grep 'connection closed' "$work/relay.log" | grep 'role=viewer' || true)
+    [ -n "$viewer_line" ] && break
+    sleep 0.1
+done
+if grep -q 'client=127\.0\.0\.2' <<<"$viewer_line"; then
+    echo "ok   the relay logs the viewer under the client address nginx forwarded (trustedProxies)"
+    passed=$((passed + 1))
+else
+    echo "FAIL the relay logs the viewer under the client address nginx forwarded (trustedProxies): ${viewer_line:-no viewer close line}"
+    failed=$((failed + 1))
+    status=1
+fi
 echo "nginx: $passed passed, $failed failed"
 exit "$status"

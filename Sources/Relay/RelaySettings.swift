@@ -1,7 +1,9 @@
 import NIOCore
 
-/// Every limit and timeout of the relay domain, with the defaults of issue 4. The server's
-/// configuration (file, environment, flags) builds one of these at start-up and calls
+/// Every limit and timeout of the relay domain. The defaults are the documented configuration
+/// defaults (RelayConfiguration's `LimitSettings`, `TimeoutSettings`, `HistorySettings`, shown in
+/// docs/configuration.md), so a relay built in code behaves like one started with no settings. The
+/// server's configuration (file, environment, flags) builds one of these at start-up and calls
 /// `validate()`; the environment variables named below are the contract for operators and tests.
 public struct RelaySettings: Hashable, Sendable {
     /// A viewer with something to receive and no progress for this long is closed with 4408.
@@ -21,19 +23,23 @@ public struct RelaySettings: Hashable, Sendable {
     /// Deepest nesting of arrays and objects accepted in an event (-32700 beyond).
     public var maxEventDepth = JSONValidator.defaultMaxDepth
 
-    /// Viewer limits (4429). Per share defaults to 10,000 (`SHARE_RELAY_MAX_VIEWERS_PER_SHARE`).
-    public var viewerLimits = ViewerLimits()
+    /// Viewer limits (4429). Defaults 10,000 per share (`SHARE_RELAY_MAX_VIEWERS_PER_SHARE`),
+    /// 10,000 per session (`SHARE_RELAY_MAX_VIEWERS_PER_SESSION`), 100,000 in total
+    /// (`SHARE_RELAY_MAX_VIEWERS_TOTAL`).
+    public var viewerLimits = ViewerLimits(perShare: 10_000, perSession: 10_000, total: 100_000)
 
-    /// Opening handshakes accepted per client address per second. Default 500: a flood guard that
-    /// lets a load generator spread over a few hundred loopback addresses reach 100,000/s.
-    public var handshakesPerAddressPerSecond = 500
+    /// Viewer opening handshakes accepted per client address per second; over it the upgrade is
+    /// answered HTTP 429. Default 200 (`SHARE_RELAY_HANDSHAKES_PER_ADDRESS_PER_SECOND`): a flood
+    /// guard; a load generator spreads over enough loopback addresses or raises it.
+    public var handshakesPerAddressPerSecond = 200
     /// A connection that has not completed its opening handshake after this long is dropped.
     /// Default 10 s.
     public var handshakeTimeout: TimeAmount = .seconds(10)
     /// Keepalive ping interval. Default 30 s (`SHARE_RELAY_PING_INTERVAL`, seconds).
     public var pingInterval: TimeAmount = .seconds(30)
-    /// A connection that has not answered a ping within this long is closed. Default 20 s.
-    public var pongTimeout: TimeAmount = .seconds(20)
+    /// A connection that has not answered a ping within this long is closed. Default 10 s
+    /// (`SHARE_RELAY_PONG_TIMEOUT`, seconds).
+    public var pongTimeout: TimeAmount = .seconds(10)
 
     /// Minimum spacing of `presence` messages to viewers and `viewers` messages to presenters.
     /// Default 250 ms: at most 4 per second.

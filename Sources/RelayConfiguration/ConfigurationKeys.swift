@@ -23,6 +23,12 @@ extension RelayConfiguration {
                 allowed: "a list of up to 64 keys, each 16 to 256 printable ASCII characters without spaces or commas")),
             secret: true,
             summary: "Bearer keys that may manage shares and publish; if empty, the first start generates one into owner.key in dataDirectory."),
+        ConfigurationKey(
+            "trustedProxies",
+            bind(\.trustedProxies, ListFormat(
+                element: IPAddressRangeFormat(), count: 0...256,
+                allowed: "a list of up to 256 IP addresses or CIDR ranges, IPv4 or IPv6 (127.0.0.1, 10.0.0.0/8, ::1, fd00::/8), with no bits set after the prefix")),
+            summary: "Reverse proxies whose X-Forwarded-For / X-Real-IP headers name the client address (per-address limits, logs); from other peers those headers are ignored."),
 
         ConfigurationKey(
             "tls.enabled", bind(\.tls.enabled, BooleanFormat()),
@@ -79,7 +85,7 @@ extension RelayConfiguration {
         ConfigurationKey(
             "limits.handshakesPerAddressPerSecond",
             bind(\.limits.handshakesPerAddressPerSecond, IntegerFormat(range: 0...1_000_000, note: "0 turns the limit off")),
-            summary: "WebSocket handshakes accepted per client address per second."),
+            summary: "Viewer WebSocket handshakes accepted per client address per second; more are answered HTTP 429 before the upgrade."),
         ConfigurationKey(
             "limits.handshakeTimeout",
             bind(\.limits.handshakeTimeout, DurationFormat(range: .milliseconds(100) ... .seconds(300))),

@@ -22,6 +22,9 @@ public struct RelayConfiguration: Equatable, Sendable {
     public var webDirectory: String
     /// Owner keys (secrets). Default none: the first start generates `<dataDirectory>/owner.key`.
     public var ownerKeys: [String]
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` headers name the client (for per-address
+    /// limits and logs). Default none: the TCP peer is the client and those headers are ignored.
+    public var trustedProxies: [IPAddressRange]
     public var tls: TLSSettings
     public var store: StoreSettings
     public var shares: ShareSettings
@@ -36,6 +39,7 @@ public struct RelayConfiguration: Equatable, Sendable {
         dataDirectory: String = "./data",
         webDirectory: String = "web",
         ownerKeys: [String] = [],
+        trustedProxies: [IPAddressRange] = [],
         tls: TLSSettings = TLSSettings(),
         store: StoreSettings = StoreSettings(),
         shares: ShareSettings = ShareSettings(),
@@ -49,6 +53,7 @@ public struct RelayConfiguration: Equatable, Sendable {
         self.dataDirectory = dataDirectory
         self.webDirectory = webDirectory
         self.ownerKeys = ownerKeys
+        self.trustedProxies = trustedProxies
         self.tls = tls
         self.store = store
         self.shares = shares

@@ -80,8 +80,8 @@ public struct LimitSettings: Equatable, Sendable, SettingsGroup {
     public var maxViewersPerSession: Int
     /// Viewers in the whole relay (each costs a socket and a few KiB). Default 100,000.
     public var maxViewersTotal: Int
-    /// WebSocket handshakes accepted per client address per second; 0 turns the limit off.
-    /// Default 200.
+    /// Viewer WebSocket handshakes accepted per client address per second (more: HTTP 429 before
+    /// the upgrade); 0 turns the limit off. Default 200.
     public var handshakesPerAddressPerSecond: Int
     /// Time from TCP accept to a completed HTTP/WebSocket handshake (slow clients are dropped).
     /// Default 10 s.

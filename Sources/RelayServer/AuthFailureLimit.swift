@@ -5,7 +5,8 @@
 /// until the oldest of those failures leaves the window), without looking at its key, so guessing
 /// cannot continue meanwhile. A correct key clears the address's record. Missing keys do not count.
 public struct AuthFailureLimit: Sendable, Hashable {
-    /// Wrong keys allowed per address within the window. Default 10.
+    /// Wrong keys allowed per address within the window. Default 20, the configuration's
+    /// `limits.authFailuresPerAddressPerMinute`.
     public var maximumFailures: Int
     /// The sliding window, in seconds. Default 60.
     public var windowSeconds: Int64
@@ -13,7 +14,7 @@ public struct AuthFailureLimit: Sendable, Hashable {
     /// older than the window are dropped first, then the oldest. Default 10,000.
     public var maximumTrackedAddresses: Int
 
-    public init(maximumFailures: Int = 10, windowSeconds: Int64 = 60, maximumTrackedAddresses: Int = 10_000) {
+    public init(maximumFailures: Int = 20, windowSeconds: Int64 = 60, maximumTrackedAddresses: Int = 10_000) {
         self.maximumFailures = maximumFailures
         self.windowSeconds = windowSeconds
         self.maximumTrackedAddresses = maximumTrackedAddresses

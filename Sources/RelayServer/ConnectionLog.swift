@@ -10,7 +10,7 @@ enum ConnectionLog {
         session: String?,
         code: WebSocketCloseCode?,
         openedAt: ContinuousClock.Instant,
-        client: SocketAddress?
+        client: String?
     ) -> Logger.Metadata {
         let elapsed = ContinuousClock.now - openedAt
         let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
@@ -20,7 +20,7 @@ enum ConnectionLog {
             "code": "\(code.map { "\($0.rawValue)" } ?? "-")",
             "duration_ms": "\(milliseconds)",
         ]
-        if let ip = client?.ipAddress { metadata["client"] = "\(ip)" }
+        if let client { metadata["client"] = "\(client)" }
         return metadata
     }
 

@@ -20,6 +20,8 @@ struct HTTPServices: Sendable {
     /// other): a client that dribbles its first request head is dropped (slowloris).
     var handshakeTimeout: TimeAmount = .seconds(10)
     var logger: Logger
+    /// Who the client is behind trusted proxies (per-address limits, logs).
+    var clientAddresses = ClientAddressResolver()
 }
 
 /// Routes the requests of one HTTP/1.1 connection:
@@ -71,6 +73,7 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     private var requestPath = ""
     private var isHeadRequest = false
     private var keepAlive = true
+    /// The client of the current request: the TCP peer, or the address a trusted proxy forwarded.
     private var clientAddress = "unknown"
 
     init(services: HTTPServices) {
@@ -153,6 +156,10 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
         isHeadRequest = head.method == .HEAD
         keepAlive = head.isKeepAlive
         requestPath = String(head.uri.prefix { $0 != "?" && $0 != "#" })
+        if !services.clientAddresses.trustedProxies.isEmpty {
+            clientAddress = services.clientAddresses.clientAddress(peer: context.channel.remoteAddress, headers: head.headers)
+            logger[metadataKey: "client"] = "\(clientAddress)"
+        }
 
         if RelayHTTPPipeline.isWebSocketUpgrade(head) {
             if let route = services.webSocketRoutes.first(where: { $0.matches(requestPath) }) {

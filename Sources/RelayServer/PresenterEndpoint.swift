@@ -10,6 +10,8 @@ import WebSocketNIO
 final class PresenterEndpoint: WebSocketEndpoint, @unchecked Sendable {
     let hub: RelayHub
     let sessionId: String
+    /// The client's address (see `ClientAddressResolver`), for the log.
+    let clientAddress: String
     private(set) weak var socket: WebSocketHandler?
     /// Set once the session's history is loaded; frames that arrive before are held in `pending`
     /// (bounded by the socket's own backpressure: we stop reading while loading is rare and short).
@@ -18,9 +20,10 @@ final class PresenterEndpoint: WebSocketEndpoint, @unchecked Sendable {
     var isClosed = false
     private let openedAt = ContinuousClock.now
 
-    init(hub: RelayHub, sessionId: String) {
+    init(hub: RelayHub, sessionId: String, clientAddress: String) {
         self.hub = hub
         self.sessionId = sessionId
+        self.clientAddress = clientAddress
     }
 
     func send(_ message: RelayMessage) {
@@ -53,7 +56,7 @@ final class PresenterEndpoint: WebSocketEndpoint, @unchecked Sendable {
         isClosed = true
         hub.presenterClosed(self)
         hub.logger.info("connection closed", metadata: ConnectionLog.metadata(
-            role: "presenter", session: sessionId, code: code, openedAt: openedAt, client: socket.channel?.remoteAddress
+            role: "presenter", session: sessionId, code: code, openedAt: openedAt, client: clientAddress
         ))
     }
 

@@ -28,6 +28,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     let logger: Logger
     /// Set by the server once the RPC handler exists (it needs the hub as observer).
     var rpc: RPCHandler?
+    /// Set by the server before it accepts connections: the client address behind trusted proxies.
+    var clientAddresses = ClientAddressResolver()
 
     private let encoder: RelayFrameEncoder
     private let validator: JSONValidator
@@ -149,7 +151,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         if authorization == nil, offered.count >= 2, offered[0] == Self.subprotocol {
             authorization = "Bearer \(offered[1])"
         }
-        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let address = clientAddresses.clientAddress(peer: channel.remoteAddress, headers: head.headers)
         switch authenticator.authenticate(authorization: authorization, clientAddress: address) {
         case .allowed: break
         case .missingKey, .wrongKey: return refuse(channel: channel, head: head, status: .unauthorized)
@@ -160,7 +162,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             channel: channel, request: head, policy: policy,
             configuration: handlerConfiguration(maxMessageSize: settings.maxEventBytes),
             additionalHTTPHandlers: RelayHTTPPipeline.additionalHandlerNames
-        ) { _ in PresenterEndpoint(hub: self, sessionId: sessionId) }
+        ) { _ in PresenterEndpoint(hub: self, sessionId: sessionId, clientAddress: address) }
     }
 
     private func upgradeViewer(channel: any Channel, head: HTTPRequestHead) -> EventLoopFuture<Void> {
@@ -177,7 +179,12 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             token = query["token"]
         }
         let since = query["since"].flatMap { UInt64($0) }
-        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let address = clientAddresses.clientAddress(peer: channel.remoteAddress, headers: head.headers)
+        // A handshake flood from one address is refused before any upgrade work (we run on the
+        // relay loop, which owns the limiter).
+        guard handshakeLimiter.allow(address, now: Self.now()) else {
+            return refuse(channel: channel, head: head, status: .tooManyRequests, retryAfterSeconds: 1)
+        }
         // Viewers may negotiate permessage-deflate; the relay always answers
         // server_no_context_takeover so each event is compressed once and shared.
         let policy = WebSocketServerHandshakePolicy(
@@ -198,9 +205,12 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         }
     }
 
-    private func refuse(channel: any Channel, head: HTTPRequestHead, status: HTTPResponseStatus) -> EventLoopFuture<Void> {
+    private func refuse(
+        channel: any Channel, head: HTTPRequestHead, status: HTTPResponseStatus, retryAfterSeconds: Int? = nil
+    ) -> EventLoopFuture<Void> {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Length", value: "0")
+        if let retryAfterSeconds { headers.add(name: "Retry-After", value: "\(retryAfterSeconds)") }
         headers.add(name: "Connection", value: "close")
         channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: status, headers: headers)), promise: nil)
         return channel.writeAndFlush(HTTPServerResponsePart.end(nil)).always { _ in channel.close(promise: nil) }
@@ -387,11 +397,6 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     // MARK: Viewers
 
     func viewerOpened(_ viewer: ViewerEndpoint) {
-        let now = Self.now()
-        guard handshakeLimiter.allow(viewer.clientAddress, now: now) else {
-            viewer.close(.tooManyViewers)
-            return
-        }
         guard let text = viewer.tokenText, let token = ShareToken(text) else {
             viewer.close(.unknownShare)
             return

@@ -30,7 +30,8 @@ public actor RelayServer {
 
     private struct Running {
         var group: MultiThreadedEventLoopGroup
-        var serverChannel: any Channel
+        /// One per listen address, in configuration order.
+        var serverChannels: [any Channel]
         var connections: ConnectionRegistry
         var storage: any ShareStorage
         var ownsStorage: Bool
@@ -41,8 +42,11 @@ public actor RelayServer {
     private var state = State.idle
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
-    /// The address the server listens on, once started.
-    public private(set) var localAddress: SocketAddress?
+    /// The addresses the server listens on, once started, in the order of
+    /// `configuration.listenAddresses` (with the actual ports where 0 was asked for).
+    public private(set) var localAddresses: [SocketAddress] = []
+    /// The first of `localAddresses`.
+    public var localAddress: SocketAddress? { localAddresses.first }
     /// Where the owner keys came from, once started (the CLI prints it).
     public private(set) var ownerKeyOrigin: OwnerKeyOrigin?
     /// A problem with the owner key file worth telling the operator (e.g. readable by others).
@@ -50,9 +54,11 @@ public actor RelayServer {
 
     public init() {}
 
-    /// Opens the store, resolves the owner keys, binds and starts serving.
+    /// Opens the store, resolves the owner keys, binds every listen address and starts serving.
+    /// If any address cannot be bound, the ones already bound are closed and nothing keeps running.
     ///
-    /// - Returns: the bound address (with the actual port when `configuration.port` is 0).
+    /// - Returns: the first bound address (with the actual port when its port is 0); all of them
+    ///   are in `localAddresses`.
     public func start(_ configuration: RelayServerConfiguration) async throws(RelayServerError) -> SocketAddress {
         guard case .idle = state else { throw .alreadyStarted }
         if let problem = configuration.problem { throw .invalidConfiguration(problem) }
@@ -105,6 +111,8 @@ public actor RelayServer {
             }
         )
         hub.rpc = rpc
+        let clientAddresses = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
+        hub.clientAddresses = clientAddresses
         hub.start()
         let services = HTTPServices(
             rpc: rpc,
@@ -117,7 +125,8 @@ public actor RelayServer {
             readinessTimeout: configuration.readinessTimeout,
             lingerTimeout: configuration.lingerTimeout,
             handshakeTimeout: configuration.relaySettings.handshakeTimeout,
-            logger: logger
+            logger: logger,
+            clientAddresses: clientAddresses
         )
         let connections = ConnectionRegistry()
         let idleTimeout = configuration.httpIdleTimeout
@@ -137,19 +146,22 @@ public actor RelayServer {
                 }
             }
 
-        let serverChannel: any Channel
-        do {
-            serverChannel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
-        } catch {
-            try? await group.shutdownGracefully()
-            if ownsStorage { await storage.close() }
-            throw .bindFailed(address: "\(configuration.host):\(configuration.port)", reason: RelayHTTPClient.reason(error))
+        var serverChannels: [any Channel] = []
+        for address in configuration.listenAddresses {
+            do {
+                serverChannels.append(try await bootstrap.bind(host: address.host, port: address.port).get())
+            } catch {
+                for bound in serverChannels { try? await bound.close() }
+                try? await group.shutdownGracefully()
+                if ownsStorage { await storage.close() }
+                throw .bindFailed(address: address.description, reason: RelayHTTPClient.reason(error))
+            }
         }
-        localAddress = serverChannel.localAddress
+        localAddresses = serverChannels.compactMap(\.localAddress)
         state = .running(
             Running(
                 group: group,
-                serverChannel: serverChannel,
+                serverChannels: serverChannels,
                 connections: connections,
                 storage: storage,
                 ownsStorage: ownsStorage,
@@ -157,8 +169,10 @@ public actor RelayServer {
                 hub: hub
             )
         )
-        logger.info("listening", metadata: ["address": "\(serverChannel.localAddress.map { "\($0)" } ?? "?")"])
-        return serverChannel.localAddress!
+        for channel in serverChannels {
+            logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        }
+        return localAddresses[0]
     }
 
     /// The HTTP handlers of one connection, named (see `RelayHTTPPipeline`) so a WebSocket upgrade
@@ -189,7 +203,7 @@ public actor RelayServer {
         state = .stopping
         let logger = running.configuration.logger
         logger.info("shutting down")
-        try? await running.serverChannel.close()
+        for channel in running.serverChannels { try? await channel.close() }
         running.connections.quiesceAll()
         // WebSockets ignore the quiesce event: the hub closes them with 1001 and waits (bounded)
         // for pending history writes.
@@ -207,7 +221,7 @@ public actor RelayServer {
         }
         try? await running.group.shutdownGracefully()
         state = .stopped
-        localAddress = nil
+        localAddresses = []
         logger.info("stopped")
         let waiters = stopWaiters
         stopWaiters = []

@@ -16,19 +16,15 @@ extension RelayServerConfiguration {
     /// see `RelayConfiguration.load`). Settings this build cannot honour are refused by name
     /// rather than ignored.
     public init(_ settings: RelayConfiguration) throws(UnsupportedConfiguration) {
-        guard let address = settings.listen.first else {
+        guard !settings.listen.isEmpty else {
             throw UnsupportedConfiguration(key: "listen", message: "at least one address is needed")
-        }
-        guard settings.listen.count == 1 else {
-            throw UnsupportedConfiguration(
-                key: "listen",
-                message: "this build listens on one address; got \(settings.listen.map(\.description).joined(separator: ", "))"
-            )
         }
         guard settings.store.kind == .sqlite else {
             throw UnsupportedConfiguration(key: "store.kind", message: "only sqlite is available in this build")
         }
-        self.init(host: address.host, port: address.port, dataDirectory: settings.dataDirectory)
+        self.init(dataDirectory: settings.dataDirectory)
+        listenAddresses = settings.listen
+        trustedProxies = settings.trustedProxies
         ownerKeys = settings.ownerKeys
         // RelayConfiguration already read SHARE_RELAY_OWNER_KEY into ownerKeys.
         environment.removeValue(forKey: Self.ownerKeyEnvironmentVariable)

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import RPC
 import Relay
+import RelayConfiguration
 import TLS
 import ShareStore
 
@@ -11,10 +12,22 @@ import ShareStore
 /// The executable builds it from flags and the environment; the configuration file (the
 /// RelayConfiguration module) will map onto the same fields.
 public struct RelayServerConfiguration: Sendable {
-    /// Address to listen on. Default 127.0.0.1.
-    public var host: String
-    /// TCP port; 0 picks a free one (see the address `start` returns). Default 8080.
-    public var port: Int
+    /// Addresses to listen on, all served alike (one bootstrap, one relay). Port 0 picks a free
+    /// one (see `RelayServer.localAddresses`). Default `127.0.0.1:8080`.
+    public var listenAddresses: [ListenAddress]
+    /// The host of the first listen address (setting it changes that address).
+    public var host: String {
+        get { listenAddresses.first?.host ?? Self.defaultHost }
+        set { setFirstListenAddress(host: newValue, port: port) }
+    }
+    /// The port of the first listen address (setting it changes that address).
+    public var port: Int {
+        get { listenAddresses.first?.port ?? Self.defaultPort }
+        set { setFirstListenAddress(host: host, port: newValue) }
+    }
+    /// Peers whose `X-Forwarded-For` / `X-Real-IP` name the client (see `ClientAddressResolver`).
+    /// Default none: the TCP peer is the client and forwarded headers are ignored.
+    public var trustedProxies: [IPAddressRange] = []
     /// Holds `share-relay.sqlite3` and, when no key is configured, `owner.key`. Default `./data`.
     public var dataDirectory: String
     /// Owner keys from configuration. Together with `SHARE_RELAY_OWNER_KEY` from `environment`
@@ -94,8 +107,7 @@ public struct RelayServerConfiguration: Sendable {
     ) {
         self.relaySettings = relaySettings
         self.historyStore = historyStore
-        self.host = host
-        self.port = port
+        self.listenAddresses = [ListenAddress(host: host, port: port)]
         self.dataDirectory = dataDirectory
         self.ownerKeys = ownerKeys
         self.environment = environment
@@ -117,12 +129,20 @@ public struct RelayServerConfiguration: Sendable {
 
     /// nil when coherent, else the first problem, naming the setting.
     public var problem: String? {
-        if !(0...65_535).contains(port) { return "port \(port) is not between 0 and 65535" }
+        if listenAddresses.isEmpty { return "listenAddresses must not be empty" }
+        for address in listenAddresses where !(0...65_535).contains(address.port) {
+            return "port \(address.port) is not between 0 and 65535"
+        }
         if maximumRPCBodyBytes < 1 { return "maximumRPCBodyBytes must be at least 1" }
         if eventLoopThreads < 1 { return "eventLoopThreads must be at least 1" }
         if let policy = sharePolicy.problem { return policy }
         if let limit = authFailureLimit.problem { return limit }
         do { try relaySettings.validate() } catch { return error.description }
         return nil
+    }
+
+    private mutating func setFirstListenAddress(host: String, port: Int) {
+        let first = ListenAddress(host: host, port: port)
+        if listenAddresses.isEmpty { listenAddresses = [first] } else { listenAddresses[0] = first }
     }
 }

@@ -13,6 +13,7 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
     let tokenText: String?
     /// `?since=N`: resume after seq N.
     let resumeAfter: UInt64?
+    /// The client's address (see `ClientAddressResolver`), for the handshake limit and the log.
     let clientAddress: String
     /// The viewer negotiated permessage-deflate with server_no_context_takeover and a window the
     /// shared compressor fits in: it gets the event frames compressed once per event.
@@ -66,9 +67,8 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
         let sessionId = session?.sessionId
         hub.viewerClosed(self)
         var metadata = ConnectionLog.metadata(
-            role: "viewer", session: sessionId, code: code, openedAt: openedAt, client: nil
+            role: "viewer", session: sessionId, code: code, openedAt: openedAt, client: clientAddress
         )
-        metadata["client"] = "\(clientAddress)"
         metadata["token"] = "\(ConnectionLog.redacted(tokenText))"
         hub.logger.info("connection closed", metadata: metadata)
     }

@@ -26,14 +26,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = makeConfiguration(loaded)
         let server = RelayServer()
-        let address: SocketAddress
         do {
-            address = try await server.start(configuration)
+            _ = try await server.start(configuration)
         } catch {
             fail(error.description)
         }
 
-        say("share-relay listening on \(configuration.tls == nil ? "http" : "https")://\(Self.display(address))")
+        for address in await server.localAddresses {
+            say("share-relay listening on \(configuration.tls == nil ? "http" : "https")://\(Self.display(address))")
+        }
         switch await server.ownerKeyOrigin {
         case let .generated(path)?:
             say("Generated an owner key in \(path) (readable only by you). Share commands read it from there;")

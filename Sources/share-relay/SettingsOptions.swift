@@ -8,7 +8,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Configuration file (YAML). SHARE_RELAY_CONFIG names one too.")
     var config: String?
 
-    @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:8080; port 0 picks a free one).")
+    @Option(help: "Addresses to listen on, HOST:PORT, comma-separated (default 127.0.0.1:8080; [::1]:8080 for IPv6; port 0 picks a free one).")
     var listen: String?
 
     @Option(name: .customLong("data-dir"), help: "Directory for the databases and the generated owner key (default ./data).")

@@ -119,6 +119,7 @@ import Testing
             "dataDirectory": "SHARE_RELAY_DATA_DIR",
             "webDirectory": "SHARE_RELAY_WEB_DIR",
             "ownerKeys": "SHARE_RELAY_OWNER_KEY",
+            "trustedProxies": "SHARE_RELAY_TRUSTED_PROXIES",
             "tls.enabled": "SHARE_RELAY_TLS_ENABLED",
             "tls.certificateFile": "SHARE_RELAY_TLS_CERTIFICATE_FILE",
             "tls.privateKeyFile": "SHARE_RELAY_TLS_PRIVATE_KEY_FILE",

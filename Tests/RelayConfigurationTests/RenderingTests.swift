@@ -7,6 +7,7 @@ let everythingChanged = RelayConfiguration(
     dataDirectory: "/var/lib/share relay/\"data\"",
     webDirectory: "/usr/share/share-relay/web\\custom: #1",
     ownerKeys: [ownerKeyA, ownerKeyB],
+    trustedProxies: [IPAddressRange(parsing: "10.0.0.0/8")!, IPAddressRange(parsing: "::1")!],
     tls: TLSSettings(enabled: true, certificateFile: "/etc/relay/cert.pem", privateKeyFile: "/etc/relay/key.pem",
                      minimumVersion: .v1_3),
     store: StoreSettings(kind: .postgres, postgresURL: "postgres://relay:p%40ss@db.internal:5432/share"),
@@ -39,7 +40,7 @@ let everythingChanged = RelayConfiguration(
 
     @Test func renderedDefaultsReadLikeTheExample() {
         let text = RelayConfiguration.defaults.render(maskingSecrets: false)
-        #expect(text.hasPrefix("listen:\n  - \"127.0.0.1:8080\"\ndataDirectory: \"./data\"\nwebDirectory: \"web\"\nownerKeys: []\ntls:\n  enabled: false\n"))
+        #expect(text.hasPrefix("listen:\n  - \"127.0.0.1:8080\"\ndataDirectory: \"./data\"\nwebDirectory: \"web\"\nownerKeys: []\ntrustedProxies: []\ntls:\n  enabled: false\n"))
         #expect(text.contains("\nshares:\n  defaultExpiry: 3600\n  maxExpiry: 2592000\n  allowIndefinite: false\n"))
         #expect(text.contains("\ntimeouts:\n  stall: 60\n  pingInterval: 30\n  pong: 10\n  close: 3\n  shutdownGrace: 5\n"))
         #expect(text.hasSuffix("metrics:\n  enabled: true\n  bearerKey: null\n"))

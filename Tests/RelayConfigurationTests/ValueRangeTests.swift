@@ -55,6 +55,13 @@ let rejectedValues: [RejectedValue] = [
     RejectedValue("ownerKeys", "0123456789 abcdef", shown: "01…"),
     RejectedValue("ownerKeys", String(repeating: "k", count: 257), shown: "kk…"),
     RejectedValue("ownerKeys", sixtyFiveKeys, shown: "clw_owner_00…"),
+    RejectedValue("trustedProxies", "10.0.0.1/8"),
+    RejectedValue("trustedProxies", "127.0.0.1/33"),
+    RejectedValue("trustedProxies", "::1/129"),
+    RejectedValue("trustedProxies", "10.0.0.0/8, proxy.internal", shown: "proxy.internal"),
+    RejectedValue("trustedProxies", "127.0.0.1:8080"),
+    RejectedValue("trustedProxies", "fe80::1%eth0"),
+    RejectedValue("trustedProxies", "10.0.0.0/"),
     RejectedValue("tls.enabled", "1"),
     RejectedValue("tls.certificateFile", "cert\u{0}.pem"),
     RejectedValue("tls.privateKeyFile", "key\u{0}.pem"),
@@ -112,6 +119,10 @@ let acceptedValues: [AcceptedValue] = [
         $0.listen == [ListenAddress(host: "::1", port: 65535), ListenAddress(host: "relay.example", port: 443)]
     },
     AcceptedValue("ownerKeys", "") { $0.ownerKeys.isEmpty },
+    AcceptedValue("trustedProxies", "") { $0.trustedProxies.isEmpty },
+    AcceptedValue("trustedProxies", " 127.0.0.1 ,, 10.0.0.0/8,::1, fd00::/8, 0.0.0.0/0, ::/0 ,") {
+        $0.trustedProxies.map(\.description) == ["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "0.0.0.0/0", "::/0"]
+    },
     AcceptedValue("ownerKeys", String(sixtyFiveKeys.dropFirst(43))) { $0.ownerKeys.count == 64 },
     AcceptedValue("tls.enabled", "TRUE", alongside: ["tls.certificateFile": "c.pem", "tls.privateKeyFile": "k.pem"]) {
         $0.tls.enabled

@@ -62,7 +62,9 @@ import Testing
 
     @Test func shutdownLetsAnInFlightRequestFinishThenStopsAccepting() async throws {
         let base = try await SQLiteShareStore.open(dataDirectory: relay.dataDirectory, clock: relay.clock)
-        try await relay.start { $0.storage = SlowStorage(base: base, delay: .milliseconds(300)) }
+        // The store answers after 1 s, so the shutdown (started 100 ms in) reaches the connection
+        // while the request is still in flight even on a loaded machine.
+        try await relay.start { $0.storage = SlowStorage(base: base, delay: .milliseconds(1000)) }
         let connection = try await relay.connect()
         try await connection.postRPC(
             #"{"jsonrpc":"2.0","id":1,"method":"session.share","params":{"session_id":"abc"}}"#,

@@ -74,12 +74,24 @@ import Testing
     }
 
     @Test func settingsThisBuildCannotServeAreRefusedByName() throws {
-        let twoAddresses = try RelayConfiguration.load(file: nil, environment: [:], flags: ["listen": "127.0.0.1:1,127.0.0.1:2"])
-        #expect(throws: UnsupportedConfiguration.self) { _ = try RelayServerConfiguration(twoAddresses) }
+        let postgres = try RelayConfiguration.load(file: nil, environment: [:], flags: [
+            "store.kind": "postgres", "store.postgresURL": "postgres://relay:secret@db/share",
+        ])
         do {
-            _ = try RelayServerConfiguration(twoAddresses)
+            _ = try RelayServerConfiguration(postgres)
+            Issue.record("store.kind postgres was accepted")
         } catch {
-            #expect(error.key == "listen")
+            #expect(error.key == "store.kind")
         }
+    }
+
+    @Test func everyListenAddressAndTheTrustedProxiesReachTheServerConfiguration() throws {
+        let loaded = try RelayConfiguration.load(file: nil, environment: ["SHARE_RELAY_TRUSTED_PROXIES": "127.0.0.1, fd00::/8"], flags: [
+            "listen": "127.0.0.1:1,[::1]:2",
+        ])
+        let configuration = try RelayServerConfiguration(loaded)
+        #expect(configuration.listenAddresses.map(\.description) == ["127.0.0.1:1", "[::1]:2"])
+        #expect(configuration.host == "127.0.0.1" && configuration.port == 1)
+        #expect(configuration.trustedProxies.map(\.description) == ["127.0.0.1", "fd00::/8"])
     }
 }

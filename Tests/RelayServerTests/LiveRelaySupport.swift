@@ -22,7 +22,8 @@ final class LiveRelay: @unchecked Sendable {
     static func start(
         historyStore: (any EventHistoryStore)? = nil,
         logger: Logger? = nil,
-        _ adjust: (inout RelaySettings) -> Void = { _ in }
+        _ adjust: (inout RelaySettings) -> Void = { _ in },
+        configure: (inout RelayServerConfiguration) -> Void = { _ in }
     ) async throws -> LiveRelay {
         let relay = LiveRelay()
         var logger = logger ?? Logger(label: "live-relay-tests")
@@ -30,11 +31,12 @@ final class LiveRelay: @unchecked Sendable {
         relay.store = try await SQLiteShareStore.open(dataDirectory: relay.dataDirectory, clock: SystemWallClock())
         var settings = RelaySettings()
         adjust(&settings)
-        let configuration = RelayServerConfiguration(
+        var configuration = RelayServerConfiguration(
             host: "127.0.0.1", port: 0, dataDirectory: relay.dataDirectory, ownerKeys: [testOwnerKey],
             environment: [:], eventLoopThreads: 1, storage: relay.store, logger: logger, relaySettings: settings,
             historyStore: historyStore
         )
+        configure(&configuration)
         relay.port = try await relay.server.start(configuration).port ?? 0
         return relay
     }
@@ -50,8 +52,11 @@ final class LiveRelay: @unchecked Sendable {
         try await store.createShare(sessionID: SessionID(session)!, lifetime: lifetime).token.rawValue
     }
 
-    func connect(_ target: String, subprotocols: [String] = [], headers: [(name: String, value: String)] = []) async throws -> Client {
-        let url = WebSocketURL(host: "127.0.0.1", port: port, target: target)
+    func connect(
+        _ target: String, subprotocols: [String] = [], headers: [(name: String, value: String)] = [],
+        host: String = "127.0.0.1", port: Int? = nil
+    ) async throws -> Client {
+        let url = WebSocketURL(host: host, port: port ?? self.port, target: target)
         let options = WebSocketClient.Options(
             subprotocols: subprotocols, headers: headers,
             configuration: WebSocketHandlerConfiguration(pingInterval: nil)

@@ -75,12 +75,13 @@ final class RelayProcess: @unchecked Sendable {
     static func start(
         dataDirectory: String,
         environment: [String: String] = ShareRelayExecutable.environment(),
-        extraArguments: [String] = []
+        extraArguments: [String] = [],
+        listen: String = "127.0.0.1:0"
     ) async throws -> RelayProcess {
         let executable = try ShareRelayExecutable.path()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--log-level", "error"] + extraArguments
+        process.arguments = ["serve", "--listen", listen, "--data-dir", dataDirectory, "--log-level", "error"] + extraArguments
         process.environment = environment
         let stdout = Pipe()
         process.standardOutput = stdout

@@ -47,7 +47,7 @@ final class TestHTTPConnection {
     private var pending: [UInt8] = []
     private(set) var isClosed = false
 
-    static func connect(port: Int, from localAddress: String? = nil) async throws -> TestHTTPConnection {
+    static func connect(host: String = "127.0.0.1", port: Int, from localAddress: String? = nil) async throws -> TestHTTPConnection {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
@@ -58,7 +58,7 @@ final class TestHTTPConnection {
         if let localAddress {
             bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localAddress, port: 0))
         }
-        let channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
+        let channel = try await bootstrap.connect(host: host, port: port).get()
         return TestHTTPConnection(channel: channel, events: stream.makeAsyncIterator())
     }
 

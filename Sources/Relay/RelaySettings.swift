@@ -26,7 +26,7 @@ public struct RelaySettings: Hashable, Sendable {
     /// Viewer limits (4429). Defaults 10,000 per share (`SHARE_RELAY_MAX_VIEWERS_PER_SHARE`),
     /// 10,000 per session (`SHARE_RELAY_MAX_VIEWERS_PER_SESSION`), 100,000 in total
     /// (`SHARE_RELAY_MAX_VIEWERS_TOTAL`).
-    public var viewerLimits = ViewerLimits(perShare: 10_000, perSession: 10_000, total: 100_000)
+    public var viewerLimits = ViewerLimits()
 
     /// Viewer opening handshakes accepted per client address per second; over it the upgrade is
     /// answered HTTP 429. Default 200 (`SHARE_RELAY_HANDSHAKES_PER_ADDRESS_PER_SECOND`): a flood

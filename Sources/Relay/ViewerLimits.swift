@@ -3,13 +3,13 @@
 public struct ViewerLimits: Hashable, Sendable {
     /// Viewers of one share. Default 10,000 (`SHARE_RELAY_MAX_VIEWERS_PER_SHARE`).
     public var perShare: Int
-    /// Viewers of one session, over all its shares. Default 20,000.
+    /// Viewers of one session, over all its shares. Default 10,000 (`SHARE_RELAY_MAX_VIEWERS_PER_SESSION`).
     public var perSession: Int
     /// Viewers of the whole relay. Default 100,000 (about 200 MB at 2 KiB each; the host's
     /// open-file limit is usually the tighter bound).
     public var total: Int
 
-    public init(perShare: Int = 10_000, perSession: Int = 20_000, total: Int = 100_000) {
+    public init(perShare: Int = 10_000, perSession: Int = 10_000, total: Int = 100_000) {
         self.perShare = perShare
         self.perSession = perSession
         self.total = total

@@ -3,7 +3,8 @@
 // Owns: the SwiftNIO HTTP/1.1 server (bootstrap, pipeline, router), `POST /rpc` with owner-key
 // authentication and rate limiting, `/healthz` and `/readyz`, the web pages from `web/`
 // (`StaticFiles`, with their security headers), the seam for WebSocket routes,
-// owner key resolution (configuration, environment, generated key file), graceful shutdown, and
+// owner key resolution (configuration, environment, generated key file), graceful shutdown,
+// `GET /metrics` (Metrics/: counters kept on the relay loop, our own Prometheus text writer), and
 // a small HTTP client for the CLI.
 //
 // Must not: implement JSON-RPC methods (RPC does), touch SQLite directly (ShareStore does), block
@@ -117,7 +118,9 @@ public actor RelayServer {
             readinessTimeout: configuration.readinessTimeout,
             lingerTimeout: configuration.lingerTimeout,
             handshakeTimeout: configuration.relaySettings.handshakeTimeout,
-            logger: logger
+            logger: logger,
+            metricsRoute: configuration.metricsEnabled ? Self.metricsRoute(hub: hub, bearerKey: configuration.metricsBearerKey) : nil,
+            metrics: hub.metrics
         )
         let connections = ConnectionRegistry()
         let idleTimeout = configuration.httpIdleTimeout
@@ -159,6 +162,16 @@ public actor RelayServer {
         )
         logger.info("listening", metadata: ["address": "\(serverChannel.localAddress.map { "\($0)" } ?? "?")"])
         return serverChannel.localAddress!
+    }
+
+    /// `/metrics`: `/proc` is read in a Task (listing descriptors is not for the event loop),
+    /// then the relay's counters are rendered on the relay loop that owns them.
+    private static func metricsRoute(hub: RelayHub, bearerKey: String?) -> MetricsRoute {
+        MetricsRoute(bearerKey: bearerKey) {
+            hub.loop.makeFutureWithTask { ProcessStatistics.read() }.map { process in
+                hub.metrics.exposition(history: hub.historySize(), process: process)
+            }
+        }
     }
 
     /// The HTTP handlers of one connection, named (see `RelayHTTPPipeline`) so a WebSocket upgrade

@@ -3,12 +3,15 @@ import Foundation
 /// Python with the `websockets` package, the independent viewer of the live relay tests
 /// (located like WebSocketNIOTests' InteropPython: SHARE_RELAY_TEST_PYTHON, then /usr/bin/python3).
 enum LivePython {
-    static let path: String? = {
+    static let path: String? = find(importing: "websockets.asyncio.client")
+
+    /// The first candidate Python that can import `module`.
+    static func find(importing module: String) -> String? {
         let candidates = [ProcessInfo.processInfo.environment["SHARE_RELAY_TEST_PYTHON"], "/usr/bin/python3"]
         for candidate in candidates.compactMap({ $0 }) where FileManager.default.isExecutableFile(atPath: candidate) {
             let probe = Process()
             probe.executableURL = URL(fileURLWithPath: candidate)
-            probe.arguments = ["-c", "import websockets.asyncio.client"]
+            probe.arguments = ["-c", "import \(module)"]
             probe.standardOutput = FileHandle.nullDevice
             probe.standardError = FileHandle.nullDevice
             if (try? probe.run()) != nil {
@@ -17,7 +20,7 @@ enum LivePython {
             }
         }
         return nil
-    }()
+    }
 
     /// Runs `script` (passed with -c) to completion off the cooperative pool, killed after 20 s.
     static func run(_ python: String, script: String, arguments: [String]) async throws -> (Int32, String) {

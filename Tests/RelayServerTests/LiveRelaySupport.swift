@@ -22,7 +22,8 @@ final class LiveRelay: @unchecked Sendable {
     static func start(
         historyStore: (any EventHistoryStore)? = nil,
         logger: Logger? = nil,
-        _ adjust: (inout RelaySettings) -> Void = { _ in }
+        _ adjust: (inout RelaySettings) -> Void = { _ in },
+        configure: (inout RelayServerConfiguration) -> Void = { _ in }
     ) async throws -> LiveRelay {
         let relay = LiveRelay()
         var logger = logger ?? Logger(label: "live-relay-tests")
@@ -30,11 +31,12 @@ final class LiveRelay: @unchecked Sendable {
         relay.store = try await SQLiteShareStore.open(dataDirectory: relay.dataDirectory, clock: SystemWallClock())
         var settings = RelaySettings()
         adjust(&settings)
-        let configuration = RelayServerConfiguration(
+        var configuration = RelayServerConfiguration(
             host: "127.0.0.1", port: 0, dataDirectory: relay.dataDirectory, ownerKeys: [testOwnerKey],
             environment: [:], eventLoopThreads: 1, storage: relay.store, logger: logger, relaySettings: settings,
             historyStore: historyStore
         )
+        configure(&configuration)
         relay.port = try await relay.server.start(configuration).port ?? 0
         return relay
     }

@@ -225,7 +225,7 @@ final class RelayMetrics: @unchecked Sendable {
         )
         out.gauge("share_relay_live_sessions", help: "Sessions held in memory (with a presenter, a viewer or unwritten history).", value: Double(history.sessions))
         out.gauge("share_relay_history_events", help: "Events retained in memory over the live sessions.", value: Double(history.events))
-        out.gauge("share_relay_history_bytes", help: "Bytes of events retained in memory over the live sessions.", value: Double(history.bytes))
+        out.gauge("share_relay_history_bytes", help: "Bytes of event data (as sent) retained in memory over the live sessions; history.maxBytes bounds it per session.", value: Double(history.bytes))
         out.histogram(
             "share_relay_fanout_latency_seconds",
             help: "Time from an event's arrival to the end of the first drain that wrote it to viewers' sockets (one observation per event).",

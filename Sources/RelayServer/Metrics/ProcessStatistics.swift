@@ -69,11 +69,13 @@ struct ProcessStatistics: Sendable {
     static func countEntries(_ path: String) -> Int {
         guard let directory = opendir(path) else { return 0 }
         defer { closedir(directory) }
+        // A record is only as long as its name (`d_reclen`), not `MemoryLayout<dirent>.size`: read
+        // the name through a pointer, never by copying `entry.pointee` (that reads past the record).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         var count = 0
         while let entry = readdir(directory) {
-            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { name in
-                name[0] == UInt8(ascii: ".") && (name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0))
-            }
+            let name = UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: UInt8.self)
+            let isDot = name[0] == UInt8(ascii: ".") && (name[1] == 0 || (name[1] == UInt8(ascii: ".") && name[2] == 0))
             if !isDot { count += 1 }
         }
         return count

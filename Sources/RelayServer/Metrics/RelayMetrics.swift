@@ -115,11 +115,15 @@ final class RelayMetrics: @unchecked Sendable {
     // MARK: Recording (on the loop)
 
     /// A TCP connection entered the HTTP router (it leaves it by closing or by an upgrade).
-    func httpConnectionOpened() { openConnections[Role.http.rawValue] += 1 }
+    func httpConnectionOpened() {
+        assert(loop.inEventLoop, "HTTP connections must be served on the relay loop (see RelayHub)")
+        openConnections[Role.http.rawValue] += 1
+    }
     func httpConnectionClosed() { openConnections[Role.http.rawValue] -= 1 }
 
     /// A WebSocket handshake was accepted (101 written) for a viewer or presenter.
     func webSocketOpened(_ role: Role) {
+        assert(loop.inEventLoop, "relay connections must be served on the relay loop (see RelayHub)")
         openConnections[role.rawValue] += 1
         handshakes[role.rawValue] += 1
     }
@@ -178,6 +182,7 @@ final class RelayMetrics: @unchecked Sendable {
 
     /// The whole scrape. Call on the loop.
     func exposition(history: HistorySize, process: ProcessStatistics?) -> String {
+        loop.preconditionInEventLoop()
         var out = PrometheusText()
         let roles: [Role] = [.viewer, .presenter, .http]
         let webSocketRoles: [Role] = [.viewer, .presenter]

@@ -17,6 +17,23 @@ enum SpawnedProcess {
     /// Blocks the calling thread (call it off the cooperative pool). The child is sent SIGKILL
     /// after `timeout`. Returns the exit status (128 + signal when killed) and the output.
     static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 20) throws -> (status: Int32, output: String) {
+        let result = try run(executable, arguments, environment: nil, separateStandardError: false, timeout: timeout)
+        return (result.status, result.output)
+    }
+
+    /// As above, with the child's environment (nil: this process's), and stderr apart from
+    /// stdout when `separateStandardError` (collected through a temporary file, so neither pipe
+    /// can fill up while the other is read).
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]?,
+        separateStandardError: Bool,
+        timeout: TimeInterval = 20
+    ) throws -> (status: Int32, output: String, errorOutput: String) {
+        let errorFile = separateStandardError
+            ? (NSTemporaryDirectory() as NSString).appendingPathComponent("spawned-stderr-\(UUID().uuidString)") : nil
+        defer { if let errorFile { unlink(errorFile) } }
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { throw Failure(description: "pipe: errno \(errno)") }
         let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
@@ -26,7 +43,11 @@ enum SpawnedProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        if let errorFile {
+            posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        }
         // Closing a descriptor that is not open fails with EBADF, which posix_spawn ignores.
         let highest = max(highestOpenDescriptor(), readEnd, writeEnd)
         if highest >= 3 {
@@ -35,8 +56,11 @@ enum SpawnedProcess {
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { for pointer in envp ?? [] { free(pointer) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = envp.map { posix_spawn(&pid, executable, &actions, nil, argv, $0) }
+            ?? posix_spawn(&pid, executable, &actions, nil, argv, environ)
         close(writeEnd)
         guard spawned == 0 else {
             close(readEnd)
@@ -61,7 +85,8 @@ enum SpawnedProcess {
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
         finished.withLock { $0 = true }
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exitStatus, String(decoding: output, as: UTF8.self))
+        let errorOutput = errorFile.flatMap { FileManager.default.contents(atPath: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return (exitStatus, String(decoding: output, as: UTF8.self), errorOutput)
     }
 
     /// The highest descriptor listed in `/proc/self/fd`, names read through a pointer.

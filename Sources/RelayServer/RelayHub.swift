@@ -523,7 +523,9 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     private func revokeOnLoop(_ shareKey: String) {
         expiryTimers.removeValue(forKey: shareKey)?.cancel()
         let handles = registry.revoke(shareId: shareKey)
-        metrics.shareRevoked(viewersClosed: handles.count)
+        // Counted once per share whichever path (RPC or poll) gets there first: the second finds
+        // no viewers left.
+        if !handles.isEmpty { metrics.shareRevoked(viewersClosed: handles.count) }
         close(handles, code: .shareRevoked)
     }
 

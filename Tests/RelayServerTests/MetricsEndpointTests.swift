@@ -41,7 +41,7 @@ import Testing
             let response = try await scrape(relay)
             let current = samples(response.body)
             if condition(current) || ContinuousClock.now > deadline { return current }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
@@ -175,9 +175,11 @@ import Testing
     }
 
     @Test func metricsKeyEqualToAnOwnerKeyIsRefusedAtStart() async throws {
-        await #expect(throws: RelayServerError.self) {
-            let relay = try await LiveRelay.start(configure: { $0.metricsBearerKey = testOwnerKey })
-            await relay.stop()
+        var configuration = RelayServerConfiguration(ownerKeys: [testOwnerKey], environment: [:])
+        configuration.storage = FailingStorage()
+        configuration.metricsBearerKey = testOwnerKey
+        await #expect(throws: RelayServerError.invalidConfiguration("metricsBearerKey must differ from every owner key")) {
+            _ = try await RelayServer().start(configuration)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Testing
 
 /// Runs a program to completion with `posix_spawn`, collecting stdout and stderr together.
 ///
@@ -48,9 +49,12 @@ enum SpawnedProcess {
         } else {
             posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
         }
-        // Closing a descriptor that is not open fails with EBADF, which posix_spawn ignores.
-        let highest = max(highestOpenDescriptor(), readEnd, writeEnd)
-        if highest >= 3 {
+        if let closeFrom = Self.addCloseFrom {
+            // Every descriptor from 3 up, as of the spawn itself: none opened meanwhile leaks.
+            _ = closeFrom(&actions, 3)
+        } else {
+            // Closing a descriptor that is not open fails with EBADF, which posix_spawn ignores.
+            let highest = max(highestOpenDescriptor(), readEnd, writeEnd) + 64
             for descriptor in 3...highest { posix_spawn_file_actions_addclose(&actions, descriptor) }
         }
 
@@ -89,6 +93,12 @@ enum SpawnedProcess {
         return (exitStatus, String(decoding: output, as: UTF8.self), errorOutput)
     }
 
+    /// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np` (its header hides it from Swift).
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// The highest descriptor listed in `/proc/self/fd`, names read through a pointer.
     static func highestOpenDescriptor() -> Int32 {
         guard let directory = opendir("/proc/self/fd") else { return Int32(getdtablesize()) }
@@ -114,5 +124,25 @@ private final class Locked<Value>: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return body(&value)
+    }
+}
+
+@Suite struct SpawnedProcessTests {
+    @Test func childInheritsNoDescriptorAboveStandardError() throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)  // not close-on-exec, like the relay's accepted sockets
+        defer { close(ends[0]); close(ends[1]) }
+        let result = try SpawnedProcess.run("/bin/sh", ["-c", "exec ls /proc/self/fd"])
+        #expect(result.status == 0)
+        // 0, 1, 2, and the descriptor ls lists the directory with.
+        let listed = result.output.split(separator: "\n").compactMap { Int($0) }
+        #expect(listed.count == 4 && listed.allSatisfy { $0 <= 3 }, "\(listed)")
+    }
+
+    @Test func exitStatusAndStandardErrorAreReportedApart() throws {
+        let result = try SpawnedProcess.run(
+            "/bin/sh", ["-c", "echo out; echo err >&2; exit 3"], environment: ["PATH": "/usr/bin:/bin"], separateStandardError: true
+        )
+        #expect(result.status == 3 && result.output == "out\n" && result.errorOutput == "err\n")
     }
 }

@@ -219,7 +219,8 @@ final class RelayMetrics: @unchecked Sendable {
             "share_relay_viewer_sent_bytes_total", help: "Bytes of the frames written to viewers by the fan-out (after compression).",
             value: viewerBytesSent
         )
-        out.counter("share_relay_share_revocations_total", help: "Share revocations processed (RPC or revocation poll).", value: revocations)
+        out.counter("share_relay_share_revocations_total",
+            help: "Share revocations that closed viewers here (session.revokeShare or the revocation poll), once per share.", value: revocations)
         out.counter(
             "share_relay_viewers_closed_by_revocation_total", help: "Viewers closed with 4403 because their share was revoked.",
             value: viewersClosedByRevocation

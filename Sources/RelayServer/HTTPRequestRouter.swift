@@ -194,8 +194,12 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             answerAfterBody(context: context, .readiness)
-        case "/metrics" where services.metricsRoute != nil:
-            answerMetrics(context: context, head, route: services.metricsRoute!)
+        case "/metrics":
+            guard let route = services.metricsRoute else {
+                answerAfterBody(context: context, .response(.notFound(requestPath)))  // disabled
+                return
+            }
+            answerMetrics(context: context, head, route: route)
         default:
             let page = services.staticFiles?.response(
                 method: head.method,

@@ -164,11 +164,12 @@ public actor RelayServer {
         return serverChannel.localAddress!
     }
 
-    /// `/metrics`: `/proc` is read in a Task (listing descriptors is not for the event loop),
-    /// then the relay's counters are rendered on the relay loop that owns them.
+    /// `/metrics`: `/proc` is read on NIO's blocking-I/O thread pool (listing descriptors is for
+    /// neither the event loop nor the cooperative pool), then the relay's counters are rendered
+    /// on the relay loop that owns them.
     private static func metricsRoute(hub: RelayHub, bearerKey: String?) -> MetricsRoute {
         MetricsRoute(bearerKey: bearerKey) {
-            hub.loop.makeFutureWithTask { ProcessStatistics.read() }.map { process in
+            NIOThreadPool.singleton.runIfActive(eventLoop: hub.loop) { ProcessStatistics.read() }.recover { _ in nil }.map { process in
                 hub.metrics.exposition(history: hub.historySize(), process: process)
             }
         }

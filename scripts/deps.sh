@@ -25,11 +25,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ "$want_test" = 1 ]; then
-    # Python peers for interop tests: an implementation nobody here wrote.
+    # Python peers for interop tests: an implementation nobody here wrote (websockets; and
+    # prometheus_client's parser for the /metrics scrape).
     venv="${SHARE_RELAY_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/share-relay/test-venv}"
-    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets" 2>/dev/null; then
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets, prometheus_client" 2>/dev/null; then
         echo "deps: creating Python test environment in $venv" >&2
         python3 -m venv "$venv"
-        "$venv/bin/pip" install -q "websockets==17.4"
+        "$venv/bin/pip" install -q "websockets==17.4" "prometheus-client==0.26.0"
     fi
 fi

@@ -22,6 +22,10 @@ struct HTTPServices: Sendable {
     var logger: Logger
     /// Who the client is behind trusted proxies (per-address limits, logs).
     var clientAddresses = ClientAddressResolver()
+    /// `GET /metrics`; nil when metrics are disabled (the path is then unknown: 404).
+    var metricsRoute: MetricsRoute? = nil
+    /// Counts HTTP connections (open gauge); confined to the relay loop like the router.
+    var metrics: RelayMetrics? = nil
 }
 
 /// Routes the requests of one HTTP/1.1 connection:
@@ -31,6 +35,7 @@ struct HTTPServices: Sendable {
 /// | `/rpc` | POST | JSON-RPC: 200 (errors included), 204 (notifications only), 401, 413, 415, 429 |
 /// | `/healthz` | GET, HEAD | 200 `{"status":"ok"}` |
 /// | `/readyz` | GET, HEAD | 200 `{"status":"ready"}`, or 503 when the store does not answer |
+/// | `/metrics` | GET, HEAD | Prometheus text 0.0.4; 401 without the metrics key when one is set; 404 when disabled |
 /// | WebSocket routes | GET + `Upgrade: websocket` | handed to the route's upgrade function |
 /// | `/`, `/s`, `/console`, `/assets/...` | GET, HEAD | `StaticFiles`: the web pages |
 /// | anything else | | 404, or 405 with `Allow` |
@@ -63,6 +68,7 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     private enum Answer {
         case response(HTTPResponse)
         case readiness
+        case metrics(MetricsRoute)
     }
 
     private let services: HTTPServices
@@ -85,6 +91,7 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     private var firstRequestDeadline: Scheduled<Void>?
 
     func handlerAdded(context: ChannelHandlerContext) {
+        services.metrics?.httpConnectionOpened()
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
         logger[metadataKey: "client"] = "\(clientAddress)"
         let channel = context.channel
@@ -96,6 +103,8 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        // Removed at close, or by a WebSocket hand-over (the connection then counts as its role).
+        services.metrics?.httpConnectionClosed()
         firstRequestDeadline?.cancel()
         firstRequestDeadline = nil
     }
@@ -192,6 +201,12 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             answerAfterBody(context: context, .readiness)
+        case "/metrics":
+            guard let route = services.metricsRoute else {
+                answerAfterBody(context: context, .response(.notFound(requestPath)))  // disabled
+                return
+            }
+            answerMetrics(context: context, head, route: route)
         default:
             let page = services.staticFiles?.response(
                 method: head.method,
@@ -242,6 +257,9 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
         case .discardingBody(.readiness, _):
             state = .awaitingAnswer(request: requestNumber)
             runReadinessCheck(context: context)
+        case let .discardingBody(.metrics(route), _):
+            state = .awaitingAnswer(request: requestNumber)
+            runMetrics(context: context, route: route)
         case let .waitingForUpgradeEnd(route, head):
             handOver(context: context, route: route, head: head)
         case .closing:
@@ -394,6 +412,41 @@ final class HTTPRequestRouter: ChannelInboundHandler, RemovableChannelHandler {
             finish(context: context, .json(.serviceUnavailable, ["status": "unavailable", "reason": "the share store does not answer"]))
         } else {
             finish(context: context, .json(.ok, ["status": "ready"]))
+        }
+    }
+
+    // MARK: /metrics
+
+    private func answerMetrics(context: ChannelHandlerContext, _ head: HTTPRequestHead, route: MetricsRoute) {
+        guard head.method == .GET || head.method == .HEAD else {
+            answerAfterBody(context: context, .response(.methodNotAllowed(head.method, requestPath, allow: "GET, HEAD")))
+            return
+        }
+        guard route.admits(authorization: head.headers.first(name: "authorization")) else {
+            logger.notice("missing or wrong metrics key on /metrics")
+            let response = HTTPResponse.error(
+                .unauthorized, code: "unauthorized", message: "send Authorization: Bearer <metrics key>",
+                headers: [("www-authenticate", "Bearer realm=\"share-relay-metrics\"")]
+            )
+            answerAfterBody(context: context, .response(response))
+            return
+        }
+        answerAfterBody(context: context, .metrics(route))
+    }
+
+    private func runMetrics(context: ChannelHandlerContext, route: MetricsRoute) {
+        let request = requestNumber
+        route.render().hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
+            guard case .awaitingAnswer(request) = self.state else { return }
+            switch result {
+            case let .success(text):
+                self.finish(
+                    context: context,
+                    HTTPResponse(status: .ok, headers: [("content-type", PrometheusText.contentType)], body: Array(text.utf8))
+                )
+            case .failure:
+                self.finish(context: context, .error(.internalServerError, code: "internal_error", message: "metrics unavailable"))
+            }
         }
     }
 

@@ -13,8 +13,11 @@ final class LiveSession: @unchecked Sendable {
     /// The coalescing timer armed from `SessionPresence.PresenceUpdate.wakeUpAt`.
     var presenceTimer: Scheduled<Void>?
     var presenceTimerAt: RelayTime?
+    /// Arrival times of events waiting for their first drain (fan-out latency metric).
+    let latencyProbe: FanoutLatencyProbe
 
-    init(sessionId: String, fanout: SessionFanout, presence: SessionPresence) {
+    init(sessionId: String, fanout: SessionFanout, presence: SessionPresence, latencyProbe: FanoutLatencyProbe = FanoutLatencyProbe()) {
+        self.latencyProbe = latencyProbe
         self.sessionId = sessionId
         self.fanout = fanout
         self.presence = presence

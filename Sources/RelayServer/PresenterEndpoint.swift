@@ -37,6 +37,7 @@ final class PresenterEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     func webSocketOpened(_ socket: WebSocketHandler) {
         self.socket = socket
+        hub.metrics.webSocketOpened(.presenter)
         // Opened from inside the upgrade, while the HTTP handlers are still being removed: write
         // nothing before they are gone (next loop task).
         hub.loop.execute {
@@ -54,6 +55,7 @@ final class PresenterEndpoint: WebSocketEndpoint, @unchecked Sendable {
 
     func webSocketClosed(_ socket: WebSocketHandler, code: WebSocketCloseCode?) {
         isClosed = true
+        hub.metrics.webSocketClosed(.presenter, code: code)
         hub.presenterClosed(self)
         hub.logger.info("connection closed", metadata: ConnectionLog.metadata(
             role: "presenter", session: sessionId, code: code, openedAt: openedAt, client: clientAddress

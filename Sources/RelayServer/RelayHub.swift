@@ -30,6 +30,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     var rpc: RPCHandler?
     /// Set by the server before it accepts connections: the client address behind trusted proxies.
     var clientAddresses = ClientAddressResolver()
+    /// `GET /metrics`' counters; confined to `loop` like the rest of the hub.
+    let metrics: RelayMetrics
 
     private let encoder: RelayFrameEncoder
     private let validator: JSONValidator
@@ -68,6 +70,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         self.historyStore = historyStore
         self.authenticator = authenticator
         self.logger = logger
+        self.metrics = RelayMetrics(loop: loop)
         let deflater = SharedEventDeflater()
         self.encoder = RelayFrameEncoder(
             textFrame: { payload in
@@ -208,6 +211,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     private func refuse(
         channel: any Channel, head: HTTPRequestHead, status: HTTPResponseStatus, retryAfterSeconds: Int? = nil
     ) -> EventLoopFuture<Void> {
+        metrics.refused(head.uri.hasPrefix("/v1/view") ? .viewer : .presenter, RelayMetrics.RefusalReason(httpStatus: status))
         var headers = HTTPHeaders()
         headers.add(name: "Content-Length", value: "0")
         if let retryAfterSeconds { headers.add(name: "Retry-After", value: "\(retryAfterSeconds)") }
@@ -229,18 +233,27 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         loadingSessions[sessionId] = [promise]
         let store = historyStore
         let retention = settings.history
-        let loaded = loop.makeFutureWithTask { () async -> StoredHistory in
-            (try? await store.loadTail(sessionId: sessionId, retention: retention)) ?? .empty
+        let loaded = loop.makeFutureWithTask {
+            await RelayMetrics.timed { (try? await store.loadTail(sessionId: sessionId, retention: retention)) ?? .empty }
         }
-        loaded.whenSuccess { history in
-            let log = SessionLog(restoring: history, retention: retention, encoder: self.encoder)
+        loaded.whenSuccess { timed in
+            self.metrics.storeOperation(.historyLoad, nanoseconds: timed.nanoseconds)
+            let log = SessionLog(restoring: timed.result, retention: retention, encoder: self.encoder)
             let drainTarget = DrainTarget()
-            let fanout = SessionFanout(sessionId: sessionId, log: log, presence: PresenceState(presenter: false, viewers: 0)) { [loop = self.loop] in
+            let latencyProbe = FanoutLatencyProbe()
+            let fanout = SessionFanout(sessionId: sessionId, log: log, presence: PresenceState(presenter: false, viewers: 0)) {
+                [loop = self.loop, metrics = self.metrics] in
                 // End of this loop iteration: every event published in it goes out in one write per viewer.
-                loop.execute { drainTarget.fanout?.drain(now: Self.now()) }
+                loop.execute {
+                    guard let fanout = drainTarget.fanout else { return }
+                    metrics.drained(fanout.drain(now: Self.now()), probe: latencyProbe)
+                }
             }
             drainTarget.fanout = fanout
-            let session = LiveSession(sessionId: sessionId, fanout: fanout, presence: SessionPresence(minimumInterval: self.settings.presenceInterval))
+            let session = LiveSession(
+                sessionId: sessionId, fanout: fanout, presence: SessionPresence(minimumInterval: self.settings.presenceInterval),
+                latencyProbe: latencyProbe
+            )
             self.sessions[sessionId] = session
             for waiter in self.loadingSessions.removeValue(forKey: sessionId) ?? [] { waiter.succeed(session) }
         }
@@ -299,6 +312,9 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         switch kind {
         case .event:
             let entry = session.fanout.publish(message.data, receivedAt: Self.now())
+            metrics.eventReceived(bytes: message.data.readableBytes)
+            // Timed only when a drain will write it (some viewer is writable).
+            if session.fanout.needsDrain { session.latencyProbe.eventArrived() }
             batcher.enqueue(StoredEvent(sessionId: session.sessionId, entry: entry))
             scheduleHistoryFlush()
         case let .rpcRequest(outline):
@@ -370,14 +386,18 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         guard let batch = batcher.nextBatch() else { return }
         let store = historyStore
         let retention = settings.history
-        loop.makeFutureWithTask { () async -> String? in
-            do {
-                try await store.append(batch.events, retention: retention)
-                return nil
-            } catch {
-                return "\(error)"
+        loop.makeFutureWithTask {
+            await RelayMetrics.timed { () async -> String? in
+                do {
+                    try await store.append(batch.events, retention: retention)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
             }
-        }.whenSuccess { failure in
+        }.whenSuccess { timed in
+            self.metrics.storeOperation(.historyAppend, nanoseconds: timed.nanoseconds)
+            let failure = timed.result
             if let failure {
                 self.logger.error("history write failed; retrying", metadata: ["error": "\(failure)"])
                 self.batcher.flushFailed(batch.id)
@@ -398,15 +418,19 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
 
     func viewerOpened(_ viewer: ViewerEndpoint) {
         guard let text = viewer.tokenText, let token = ShareToken(text) else {
+            metrics.refused(.viewer, .unknownShare)
             viewer.close(.unknownShare)
             return
         }
         let storage = self.storage
-        loop.makeFutureWithTask { () async -> ShareLookup? in
-            try? await storage.lookupShare(token: token)
-        }.whenSuccess { lookup in
+        loop.makeFutureWithTask {
+            await RelayMetrics.timed { () async -> ShareLookup? in try? await storage.lookupShare(token: token) }
+        }.whenSuccess { timed in
+            self.metrics.storeOperation(.shareLookup, nanoseconds: timed.nanoseconds)
+            let lookup = timed.result
             guard !viewer.isClosed else { return }
             guard let lookup else {
+                self.metrics.refused(.viewer, .storeError)
                 viewer.socket?.close(code: .internalError)
                 return
             }
@@ -432,6 +456,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         let shareKey = token.rawValue
         switch registry.admit(ObjectIdentifier(viewer), shareId: shareKey, sessionId: sessionId, status: status, now: Self.now()) {
         case let .rejected(code):
+            metrics.refused(.viewer, RelayMetrics.RefusalReason(admissionCode: code))
             viewer.close(code)
             return
         case let .admitted(armAt):
@@ -489,7 +514,9 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         expiryTimers[shareKey] = loop.scheduleTask(in: .milliseconds(delay)) {
             self.expiryTimers[shareKey] = nil
             switch self.registry.expireShare(shareKey, now: Self.now()) {
-            case let .closeViewers(handles): self.close(handles, code: .shareExpired)
+            case let .closeViewers(handles):
+                self.metrics.sharesExpired(viewersClosed: handles.count)
+                self.close(handles, code: .shareExpired)
             case let .notYet(at): self.armExpiry(shareKey, at: at)
             case .nothingToDo: break
             }
@@ -499,7 +526,11 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     /// Revokes on the loop: every viewer of the share gets its 4403 close frame written.
     private func revokeOnLoop(_ shareKey: String) {
         expiryTimers.removeValue(forKey: shareKey)?.cancel()
-        close(registry.revoke(shareId: shareKey), code: .shareRevoked)
+        let handles = registry.revoke(shareId: shareKey)
+        // Counted once per share whichever path (RPC or poll) gets there first: the second finds
+        // no viewers left.
+        if !handles.isEmpty { metrics.shareRevoked(viewersClosed: handles.count) }
+        close(handles, code: .shareRevoked)
     }
 
     private func sweepStalledViewers() {
@@ -519,23 +550,42 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         guard !keys.isEmpty else { return }
         revocationPollRunning = true
         let storage = self.storage
-        loop.makeFutureWithTask { () async -> [(String, ShareLookup)] in
+        loop.makeFutureWithTask { () async -> (results: [(String, ShareLookup)], nanoseconds: [Int64]) in
             var results: [(String, ShareLookup)] = []
+            var nanoseconds: [Int64] = []
             for key in keys {
-                guard let token = ShareToken(key), let lookup = try? await storage.lookupShare(token: token) else { continue }
+                guard let token = ShareToken(key) else { continue }
+                let timed = await RelayMetrics.timed { try? await storage.lookupShare(token: token) }
+                nanoseconds.append(timed.nanoseconds)
+                guard let lookup = timed.result else { continue }
                 results.append((key, lookup))
             }
-            return results
-        }.whenSuccess { results in
+            return (results, nanoseconds)
+        }.whenSuccess { polled in
             self.revocationPollRunning = false
+            for elapsed in polled.nanoseconds { self.metrics.storeOperation(.revocationPoll, nanoseconds: elapsed) }
+            let results = polled.results
             for (key, lookup) in results {
                 switch lookup {
                 case .revoked, .notFound: self.revokeOnLoop(key)
-                case .expired: self.close(self.registry.expireDue(now: Self.now()), code: .shareExpired)
+                case .expired:
+                    let handles = self.registry.expireDue(now: Self.now())
+                    self.metrics.sharesExpired(viewersClosed: handles.count)
+                    self.close(handles, code: .shareExpired)
                 case .active: break
                 }
             }
         }
+    }
+
+    /// Retained history over the live sessions, for `/metrics` (walks them: scrape time only).
+    func historySize() -> RelayMetrics.HistorySize {
+        var size = RelayMetrics.HistorySize(sessions: sessions.count)
+        for session in sessions.values {
+            size.events += session.fanout.log.count
+            size.bytes += session.fanout.log.retainedBytes
+        }
+        return size
     }
 
     // MARK: ShareEventsObserver

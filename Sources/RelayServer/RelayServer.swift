@@ -3,7 +3,8 @@
 // Owns: the SwiftNIO HTTP/1.1 server (bootstrap, pipeline, router), `POST /rpc` with owner-key
 // authentication and rate limiting, `/healthz` and `/readyz`, the web pages from `web/`
 // (`StaticFiles`, with their security headers), the seam for WebSocket routes,
-// owner key resolution (configuration, environment, generated key file), graceful shutdown, and
+// owner key resolution (configuration, environment, generated key file), graceful shutdown,
+// `GET /metrics` (Metrics/: counters kept on the relay loop, our own Prometheus text writer), and
 // a small HTTP client for the CLI.
 //
 // Must not: implement JSON-RPC methods (RPC does), touch SQLite directly (ShareStore does), block
@@ -126,7 +127,9 @@ public actor RelayServer {
             lingerTimeout: configuration.lingerTimeout,
             handshakeTimeout: configuration.relaySettings.handshakeTimeout,
             logger: logger,
-            clientAddresses: clientAddresses
+            clientAddresses: clientAddresses,
+            metricsRoute: configuration.metricsEnabled ? Self.metricsRoute(hub: hub, bearerKey: configuration.metricsBearerKey) : nil,
+            metrics: hub.metrics
         )
         let connections = ConnectionRegistry()
         let idleTimeout = configuration.httpIdleTimeout
@@ -173,6 +176,17 @@ public actor RelayServer {
             logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         }
         return localAddresses[0]
+    }
+
+    /// `/metrics`: `/proc` is read on NIO's blocking-I/O thread pool (listing descriptors is for
+    /// neither the event loop nor the cooperative pool), then the relay's counters are rendered
+    /// on the relay loop that owns them.
+    private static func metricsRoute(hub: RelayHub, bearerKey: String?) -> MetricsRoute {
+        MetricsRoute(bearerKey: bearerKey) {
+            NIOThreadPool.singleton.runIfActive(eventLoop: hub.loop) { ProcessStatistics.read() }.recover { _ in nil }.map { process in
+                hub.metrics.exposition(history: hub.historySize(), process: process)
+            }
+        }
     }
 
     /// The HTTP handlers of one connection, named (see `RelayHTTPPipeline`) so a WebSocket upgrade

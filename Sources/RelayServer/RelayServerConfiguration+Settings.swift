@@ -57,6 +57,8 @@ extension RelayServerConfiguration {
         relay.pingInterval = TimeAmount(settings.timeouts.pingInterval)
         relay.pongTimeout = TimeAmount(settings.timeouts.pong)
         relaySettings = relay
+        metricsEnabled = settings.metrics.enabled
+        metricsBearerKey = settings.metrics.bearerKey
 
         if settings.tls.enabled, let certificate = settings.tls.certificateFile, let key = settings.tls.privateKeyFile {
             let tlsConfiguration = TLSConfiguration(

@@ -74,6 +74,11 @@ public struct RelayServerConfiguration: Sendable {
     /// TLS termination (`https://`, `wss://`) with the system OpenSSL; nil serves plain HTTP.
     /// The provider's `reload()` swaps the certificate for new connections (SIGHUP in `serve`).
     public var tls: TLSContextProvider?
+    /// Serve `GET /metrics` (Prometheus text format 0.0.4). When false the path is a 404. Default true.
+    public var metricsEnabled = true
+    /// When set, `/metrics` requires `Authorization: Bearer <key>`; owner keys do not open it.
+    /// Must differ from every owner key. Default nil: unauthenticated.
+    public var metricsBearerKey: String?
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -137,6 +142,10 @@ public struct RelayServerConfiguration: Sendable {
         if eventLoopThreads < 1 { return "eventLoopThreads must be at least 1" }
         if let policy = sharePolicy.problem { return policy }
         if let limit = authFailureLimit.problem { return limit }
+        if let key = metricsBearerKey {
+            if key.isEmpty { return "metricsBearerKey must not be empty (nil leaves /metrics unauthenticated)" }
+            if ownerKeys.contains(key) { return "metricsBearerKey must differ from every owner key" }
+        }
         do { try relaySettings.validate() } catch { return error.description }
         return nil
     }

@@ -43,6 +43,7 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
 
     func webSocketOpened(_ socket: WebSocketHandler) {
         self.socket = socket
+        hub.metrics.webSocketOpened(.viewer)
         if let mark = try? socket.channel?.syncOptions?.getOption(.writeBufferWaterMark) {
             highWaterMark = mark.high
         }
@@ -64,6 +65,7 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
 
     func webSocketClosed(_ socket: WebSocketHandler, code: WebSocketCloseCode?) {
         isClosed = true
+        hub.metrics.webSocketClosed(.viewer, code: code)
         let sessionId = session?.sessionId
         hub.viewerClosed(self)
         var metadata = ConnectionLog.metadata(

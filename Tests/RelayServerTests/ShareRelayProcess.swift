@@ -35,31 +35,17 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     }
 }
 
-/// Runs `share-relay <arguments>` to completion.
+/// Runs `share-relay <arguments>` to completion (with `SpawnedProcess`: Foundation's `Process`
+/// can crash while another test holds many sockets open, see there).
 func runShareRelay(_ arguments: [String], environment: [String: String] = ShareRelayExecutable.environment()) async throws -> CommandResult {
     let executable = try ShareRelayExecutable.path()
     return await offPool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
         do {
-            try process.run()
+            let result = try SpawnedProcess.run(executable, arguments, environment: environment, separateStandardError: true, timeout: 60)
+            return CommandResult(status: result.status, stdout: result.output, stderr: result.errorOutput)
         } catch {
             return CommandResult(status: -1, stdout: "", stderr: "cannot run: \(error)")
         }
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(
-            status: process.terminationStatus,
-            stdout: String(decoding: out, as: UTF8.self),
-            stderr: String(decoding: err, as: UTF8.self)
-        )
     }
 }
 

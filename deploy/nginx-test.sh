@@ -259,6 +259,9 @@ if wait_until_up():
     status, _, body = https("GET", "/readyz")
     check("GET /readyz through nginx", status == 200 and b"ready" in body, f"HTTP {status} {body!r}")
 
+    status, _, _ = https("GET", "/metrics")
+    check("GET /metrics is not served through nginx", status == 404, f"HTTP {status}")
+
     status, _, body = https("GET", "/anything", headers={"X-Forwarded-For": "203.0.113.9"}, port=echo_https_port)
     seen = json.loads(body) if status == 200 else {}
     check("nginx forwards X-Real-IP, X-Forwarded-For (appended), X-Forwarded-Proto and Host",

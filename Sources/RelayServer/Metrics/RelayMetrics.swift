@@ -50,7 +50,7 @@ final class RelayMetrics: @unchecked Sendable {
         }
 
         /// The admission close codes of `ViewerRegistry` (4429 there is a viewer limit; the
-        /// handshake rate limit is recorded as `.rateLimited` where it is decided).
+        /// per-address handshake limit is an HTTP 429 before the upgrade, see `init(httpStatus:)`).
         init(admissionCode: RelayCloseCode) {
             switch admissionCode {
             case .unknownShare: self = .unknownShare

@@ -7,14 +7,9 @@ import TestProcessSupport
 enum InteropPython {
     static let path: String? = TestPython.find(importing: "websockets")
 
-    static var isRequired: Bool { TestPython.isRequired }
+    static var shouldRun: Bool { TestPython.shouldRun(with: path) }
 
-    static var shouldRun: Bool { path != nil || isRequired }
-
-    static func script(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Interop").appendingPathComponent(name).path
-    }
+    static func script(_ name: String) -> String { TestPython.interopScript(name) }
 
     static func run(_ arguments: [String], timeout: TimeInterval = 120) async throws -> (Int32, String) {
         guard let path else { throw TestFailure("no Python with websockets; set SHARE_RELAY_TEST_PYTHON") }

@@ -27,4 +27,13 @@ public enum TestPython {
         }
         return nil
     }
+
+    /// Whether tests that need `python` should run: when it was found, and also when it is
+    /// required (they then fail, naming what is missing).
+    public static func shouldRun(with python: String?) -> Bool { python != nil || isRequired }
+
+    /// The peer script `name` in the `Interop` folder beside the calling source file.
+    public static func interopScript(_ name: String, besideFile file: String = #filePath) -> String {
+        URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("Interop").appendingPathComponent(name).path
+    }
 }

@@ -7,15 +7,10 @@ import TestProcessSupport
 enum InteropPython {
     static let path: String? = TestPython.find(importing: "websockets")
 
-    static var isRequired: Bool { TestPython.isRequired }
-
     /// Run the interop tests when the peer exists, and also when it is required (they then fail).
-    static var shouldRun: Bool { path != nil || isRequired }
+    static var shouldRun: Bool { TestPython.shouldRun(with: path) }
 
-    static func script(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Interop").appendingPathComponent(name).path
-    }
+    static func script(_ name: String) -> String { TestPython.interopScript(name) }
 
     /// Runs a script to completion on its own thread, killing it after `timeout`; returns its exit
     /// status and combined output.

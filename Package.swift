@@ -101,12 +101,15 @@ let package = Package(
         // Micro-benchmark of the protocol core (frames parsed/s, unmask GB/s, deflate MB/s). Not a test.
         .executableTarget(name: "ws-microbench", dependencies: ["WebSocket"]),
 
+        // Child processes for tests (posix_spawn, not Foundation's Process) and the test Python locator.
+        .target(name: "TestProcessSupport", path: "Tests/TestProcessSupport"),
+
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
-        .testTarget(name: "WebSocketNIOTests", dependencies: ["WebSocket", "WebSocketNIO"], exclude: ["Interop"]),
+        .testTarget(name: "WebSocketNIOTests", dependencies: ["WebSocket", "WebSocketNIO", "TestProcessSupport"], exclude: ["Interop"]),
         .testTarget(
             name: "TLSTests",
             dependencies: [
-                "TLS", "WebSocketNIO", "WebSocket",
+                "TLS", "WebSocketNIO", "WebSocket", "TestProcessSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -117,6 +120,6 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ShareStore"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "SQLite"]),
         .testTarget(name: "RelayConfigurationTests", dependencies: ["RelayConfiguration"]),
-        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfiguration", "Relay", "WebSocket", "WebSocketNIO"]),
+        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfiguration", "Relay", "WebSocket", "WebSocketNIO", "TestProcessSupport"]),
     ]
 )

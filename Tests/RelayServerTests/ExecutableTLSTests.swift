@@ -1,4 +1,5 @@
 import Foundation
+import TestProcessSupport
 import Testing
 
 /// `share-relay serve` terminating TLS itself (system OpenSSL): presenter and viewer over wss://
@@ -15,26 +16,17 @@ import Testing
 
     /// A self-signed certificate for 127.0.0.1, made by the `openssl` command.
     func makeCertificate(_ certificate: String, _ key: String) async throws {
-        let status = await offPool { () -> Int32 in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=127.0.0.1",
-                "-addext", "subjectAltName=IP:127.0.0.1",
-            ]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return -1 }
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        #expect(status == 0, "openssl req failed")
+        let result = try await SpawnedProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ])
+        #expect(result.status == 0, "openssl req failed: \(result.output)")
     }
 
     @Test func relayServesWssAndReloadsItsCertificateOnSIGHUP() async throws {
         guard let python = LivePython.path else {
-            if ProcessInfo.processInfo.environment["SHARE_RELAY_REQUIRE_INTEROP"] == "1" {
+            if LivePython.isRequired {
                 Issue.record("Python with websockets not found (SHARE_RELAY_TEST_PYTHON)")
             }
             return
@@ -45,34 +37,16 @@ import Testing
         try FileManager.default.copyItem(atPath: path("cert.pem"), toPath: path("first-cert.pem"))
 
         let key = "tls-test-owner-key-0123456789"
-        let executable = try ShareRelayExecutable.path()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "serve", "--listen", "127.0.0.1:0", "--data-dir", path("data"), "--log-level", "error",
-            "--set", "tls.enabled=true", "--set", "tls.certificateFile=\(path("cert.pem"))",
-            "--set", "tls.privateKeyFile=\(path("key.pem"))",
-        ]
-        process.environment = ShareRelayExecutable.environment(["SHARE_RELAY_OWNER_KEY": key])
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let banner = await offPool { () -> String in
-            var text = ""
-            while !text.contains("Owner keys") {
-                let data = stdout.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                text += String(decoding: data, as: UTF8.self)
-            }
-            return text
-        }
-        let port = try #require(
-            banner.components(separatedBy: "listening on https://127.0.0.1:").dropFirst().first
-                .flatMap { Int($0.prefix { $0.isNumber }) },
-            "no https banner in \(banner)"
+        let relay = try await RelayProcess.start(
+            dataDirectory: path("data"),
+            environment: ShareRelayExecutable.environment(["SHARE_RELAY_OWNER_KEY": key]),
+            extraArguments: [
+                "--set", "tls.enabled=true", "--set", "tls.certificateFile=\(path("cert.pem"))",
+                "--set", "tls.privateKeyFile=\(path("key.pem"))",
+            ],
+            scheme: "https"
         )
+        let port = relay.port
 
         let script = """
             import asyncio, hashlib, json, os, signal, ssl, sys
@@ -115,7 +89,7 @@ import Testing
             asyncio.run(main())
             """
         let (status, output) = try await LivePython.run(
-            python, script: script, arguments: ["\(port)", key, "\(process.processIdentifier)", directory]
+            python, script: script, arguments: ["\(port)", key, "\(relay.process.processIdentifier)", directory]
         )
         #expect(status == 0, "\(output)")
         #expect(output.contains("presenter ready"), "\(output)")
@@ -127,8 +101,7 @@ import Testing
         let newPrint = lines.first { $0.hasPrefix("new connection hello ") }?.split(separator: " ").last
         #expect(oldPrint != nil && newPrint != nil && oldPrint != newPrint, "\(output)")
 
-        kill(process.processIdentifier, SIGTERM)
-        let exited = await offPool { process.waitUntilExit(); return process.terminationStatus }
-        #expect(exited == 0)
+        let stopped = await relay.stop(with: SIGTERM)
+        #expect(stopped.reason == .exit && stopped.status == 0)
     }
 }

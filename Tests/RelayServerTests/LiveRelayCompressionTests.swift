@@ -7,7 +7,7 @@ import Testing
 @Suite struct LiveRelayCompressionTests {
     @Test func viewersWithAndWithoutCompressionDecodeEveryEventExactly() async throws {
         guard let python = LivePython.path else {
-            if ProcessInfo.processInfo.environment["SHARE_RELAY_REQUIRE_INTEROP"] == "1" {
+            if LivePython.isRequired {
                 Issue.record("Python with websockets not found (SHARE_RELAY_TEST_PYTHON)")
             }
             return

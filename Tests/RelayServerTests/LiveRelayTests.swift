@@ -302,7 +302,7 @@ import WebSocket
     @Test func pythonWebsocketsViewerReceivesHelloAndEvents() async throws {
         guard let python = LivePython.path else {
             // scripts/test.sh sets SHARE_RELAY_REQUIRE_INTEROP=1: a missing peer then fails.
-            if ProcessInfo.processInfo.environment["SHARE_RELAY_REQUIRE_INTEROP"] == "1" {
+            if LivePython.isRequired {
                 Issue.record("Python with websockets not found (SHARE_RELAY_TEST_PYTHON)")
             }
             return

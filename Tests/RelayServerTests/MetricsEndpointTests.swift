@@ -195,7 +195,7 @@ import Testing
     @Test func wholeScrapeParsesWithPrometheusClient() async throws {
         // Probing starts a Python: not on the cooperative pool the other tests share.
         guard let python = await offPool({ LivePython.find(importing: "prometheus_client.parser") }) else {
-            if ProcessInfo.processInfo.environment["SHARE_RELAY_REQUIRE_INTEROP"] == "1" {
+            if LivePython.isRequired {
                 Issue.record("Python with prometheus_client not found (SHARE_RELAY_TEST_PYTHON)")
             }
             return

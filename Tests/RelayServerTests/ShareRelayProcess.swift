@@ -1,4 +1,5 @@
 import Foundation
+import TestProcessSupport
 
 /// The built `share-relay` executable. `swift build --build-tests` puts it in the same folder as
 /// the test bundle, which is this process's executable.
@@ -35,80 +36,74 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     }
 }
 
-/// Runs `share-relay <arguments>` to completion (with `SpawnedProcess`: Foundation's `Process`
-/// can crash while another test holds many sockets open, see there).
+/// Runs `share-relay <arguments>` to completion.
 func runShareRelay(_ arguments: [String], environment: [String: String] = ShareRelayExecutable.environment()) async throws -> CommandResult {
     let executable = try ShareRelayExecutable.path()
-    return await offPool {
-        do {
-            let result = try SpawnedProcess.run(executable, arguments, environment: environment, separateStandardError: true, timeout: 60)
-            return CommandResult(status: result.status, stdout: result.output, stderr: result.errorOutput)
-        } catch {
-            return CommandResult(status: -1, stdout: "", stderr: "cannot run: \(error)")
-        }
+    do {
+        let result = try await SpawnedProcess.run(executable, arguments, environment: environment, separateStandardError: true, timeout: 60)
+        return CommandResult(status: result.status, stdout: result.output, stderr: result.errorOutput)
+    } catch {
+        return CommandResult(status: -1, stdout: "", stderr: "cannot run: \(error)")
     }
 }
 
-/// A `share-relay serve` child process on 127.0.0.1 with a free port.
-final class RelayProcess: @unchecked Sendable {
-    let process: Process
+/// A `share-relay serve` child process on 127.0.0.1 with a free port (killed if still running
+/// when this value goes away).
+final class RelayProcess: Sendable {
+    let process: SpawnedProcess
     let port: Int
     /// The lines it printed before it was ready.
     let banner: [String]
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// Starts `serve` and waits for its banner (the listening line, then the owner key line).
+    /// `scheme` is what the listening line reports: "https" when `extraArguments` enable TLS.
     static func start(
         dataDirectory: String,
         environment: [String: String] = ShareRelayExecutable.environment(),
         extraArguments: [String] = [],
-        listen: String = "127.0.0.1:0"
+        listen: String = "127.0.0.1:0",
+        scheme: String = "http"
     ) async throws -> RelayProcess {
         let executable = try ShareRelayExecutable.path()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--listen", listen, "--data-dir", dataDirectory, "--log-level", "error"] + extraArguments
-        process.environment = environment
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Read until the owner key line, which follows the listening line.
-        let lines = await offPool { () -> [String] in
-            var text = ""
-            while !(text.contains("listening on") && (text.contains("owner key") || text.contains("Owner key"))) {
-                let data = stdout.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                text += String(decoding: data, as: UTF8.self)
+        let process = try SpawnedProcess.launch(
+            executable,
+            ["serve", "--listen", listen, "--data-dir", dataDirectory, "--log-level", "error"] + extraArguments,
+            environment: environment,
+            standardOutput: .pipe,
+            standardError: .discard
+        )
+        let lines = try await onOwnThread { () -> [String] in
+            var lines: [String] = []
+            while let line = process.readStandardOutputLine() {
+                lines.append(line)
+                let ready = lines.contains { $0.contains("listening on") }
+                    && lines.contains { $0.contains("owner key") || $0.contains("Owner key") }
+                if ready { break }
             }
-            return text.split(separator: "\n").map(String.init)
+            return lines
         }
-        guard let listening = lines.first(where: { $0.contains("listening on http://127.0.0.1:") }),
-            let port = Int(listening.components(separatedBy: "127.0.0.1:").last ?? "")
+        let prefix = "listening on \(scheme)://127.0.0.1:"
+        guard let listening = lines.first(where: { $0.contains(prefix) }),
+            let port = listening.components(separatedBy: prefix).last.flatMap({ Int($0.prefix { $0.isNumber }) })
         else {
-            process.terminate()
             throw TestHTTPError("share-relay serve did not report its address; printed \(lines)")
         }
         return RelayProcess(process: process, port: port, banner: lines)
     }
 
-    private init(process: Process, port: Int, banner: [String]) {
+    private init(process: SpawnedProcess, port: Int, banner: [String]) {
         self.process = process
         self.port = port
         self.banner = banner
     }
 
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-
-    /// Sends `signal` and waits for the process to exit; returns its termination status.
-    func stop(with signal: Int32) async -> (status: Int32, reason: Process.TerminationReason) {
-        kill(process.processIdentifier, signal)
+    /// Sends `signal` and waits for the process to exit; returns its exit code (or signal) and why it ended.
+    func stop(with signal: Int32) async -> (status: Int32, reason: SpawnedProcess.Termination.Reason) {
+        process.signal(signal)
         let process = self.process
-        return await offPool {
-            process.waitUntilExit()
-            return (process.terminationStatus, process.terminationReason)
-        }
+        let termination = await offPool { process.waitUntilExit() }
+        return (termination.code, termination.reason)
     }
 }

@@ -1,88 +1,40 @@
 import Foundation
+import TestProcessSupport
 
 /// Runs the independent TLS peers of these tests (`openssl s_client`, Python `ssl` + `websockets`)
-/// as child processes, each on its own thread because `Process` blocks, with a watchdog.
+/// as child processes through `SpawnedProcess` (not Foundation's `Process`: see why there).
 enum ExternalProcess {
-    /// Runs to completion; returns exit status and combined output. Standard input is empty.
+    /// Runs to completion, blocking; returns exit status and combined output. Standard input is empty.
     static func runBlocking(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let watchdog = killAfterTimeout(process)
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        let collected = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        return (process.terminationStatus, String(decoding: collected, as: UTF8.self))
+        let result = try SpawnedProcess.runBlocking(executable, arguments, timeout: timeout)
+        return (result.status, result.output)
     }
 
-    /// SIGKILL, not `terminate()`: a child spawned from a test thread inherits that thread's
-    /// blocked-signal mask, in which SIGTERM can be blocked, and then ignores `terminate()`.
-    private static func killAfterTimeout(_ process: Process) -> DispatchWorkItem {
-        DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-    }
-
+    /// As `runBlocking`, on a thread of its own.
     static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60) async throws -> (Int32, String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try runBlocking(executable, arguments, timeout: timeout) })
-            }
-        }
+        let result = try await SpawnedProcess.run(executable, arguments, timeout: timeout)
+        return (result.status, result.output)
     }
 
     /// Runs a conversation: each output line for which `respond` returns text gets that text
-    /// (plus a newline) written to the process's standard input. `respond` runs on the reading thread.
+    /// (plus a newline) written to the process's standard input. `respond` runs on the reading
+    /// thread. The child is killed after `timeout`.
     static func converse(
         _ executable: String,
         _ arguments: [String],
         timeout: TimeInterval = 60,
         respond: @escaping @Sendable (String) -> String?
     ) async throws -> (Int32, String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                let output = Pipe()
-                let input = Pipe()
-                process.standardOutput = output
-                process.standardError = output
-                process.standardInput = input
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
-                }
-                let watchdog = killAfterTimeout(process)
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-                var transcript = Data()
-                var line = Data()
-                let reader = output.fileHandleForReading
-                while true {
-                    let chunk = reader.availableData
-                    if chunk.isEmpty { break }
-                    transcript.append(chunk)
-                    for byte in chunk {
-                        guard byte == 10 else {
-                            line.append(byte)
-                            continue
-                        }
-                        if let answer = respond(String(decoding: line, as: UTF8.self)) {
-                            input.fileHandleForWriting.write(Data((answer + "\n").utf8))
-                        }
-                        line.removeAll()
-                    }
-                }
-                process.waitUntilExit()
-                watchdog.cancel()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: transcript, as: UTF8.self)))
+        let process = try SpawnedProcess.launch(executable, arguments, standardInput: .pipe)
+        process.killAfter(timeout)
+        return try await onOwnThread {
+            var transcript = ""
+            while let line = process.readStandardOutputLine() {
+                transcript += line + "\n"
+                if let answer = respond(line) { try? process.write(toStandardInput: answer + "\n") }
             }
+            process.closeStandardInput()
+            return (process.waitUntilExit().status, transcript)
         }
     }
 }

@@ -1,27 +1,15 @@
 import Foundation
+import TestProcessSupport
 
-/// Locates the Python interpreter that has the `websockets` package (the same rule as
-/// WebSocketNIOTests): `scripts/test.sh` sets SHARE_RELAY_TEST_PYTHON and
-/// SHARE_RELAY_REQUIRE_INTEROP=1, so in CI a missing peer fails the tests instead of skipping them.
+/// The Python interpreter with the `websockets` package, located by `TestPython` (the rule every
+/// test target shares: SHARE_RELAY_TEST_PYTHON, the test venv, /usr/bin/python3), and the
+/// `Interop/wss_client.py` peer it runs.
 enum InteropPython {
-    static let path: String? = {
-        let candidates = [ProcessInfo.processInfo.environment["SHARE_RELAY_TEST_PYTHON"], "/usr/bin/python3"]
-        for candidate in candidates.compactMap({ $0 }) where FileManager.default.isExecutableFile(atPath: candidate) {
-            if let (status, _) = try? ExternalProcess.runBlocking(candidate, ["-c", "import websockets"]), status == 0 {
-                return candidate
-            }
-        }
-        return nil
-    }()
+    static let path: String? = TestPython.find(importing: "websockets")
 
-    static var isRequired: Bool { ProcessInfo.processInfo.environment["SHARE_RELAY_REQUIRE_INTEROP"] == "1" }
+    static var shouldRun: Bool { TestPython.shouldRun(with: path) }
 
-    static var shouldRun: Bool { path != nil || isRequired }
-
-    static func script(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Interop").appendingPathComponent(name).path
-    }
+    static func script(_ name: String) -> String { TestPython.interopScript(name) }
 
     static func run(_ arguments: [String], timeout: TimeInterval = 120) async throws -> (Int32, String) {
         guard let path else { throw TestFailure("no Python with websockets; set SHARE_RELAY_TEST_PYTHON") }

@@ -1,62 +1,23 @@
 import Foundation
+import TestProcessSupport
 
-/// Locates the Python interpreter that has the `websockets` package, the independent peer of the
-/// interop tests. `scripts/test.sh` sets SHARE_RELAY_TEST_PYTHON and SHARE_RELAY_REQUIRE_INTEROP=1,
-/// so in CI a missing peer fails the tests instead of skipping them.
+/// The Python interpreter with the `websockets` package, the independent peer of the interop
+/// tests, located by `TestPython` (the rule every test target shares), and the `Interop/` scripts
+/// it runs, as children through `SpawnedProcess`.
 enum InteropPython {
-    static let path: String? = {
-        let candidates = [ProcessInfo.processInfo.environment["SHARE_RELAY_TEST_PYTHON"], "/usr/bin/python3"]
-        for candidate in candidates.compactMap({ $0 }) where FileManager.default.isExecutableFile(atPath: candidate) {
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: candidate)
-            probe.arguments = ["-c", "import websockets"]
-            probe.standardOutput = FileHandle.nullDevice
-            probe.standardError = FileHandle.nullDevice
-            if (try? probe.run()) != nil {
-                probe.waitUntilExit()
-                if probe.terminationStatus == 0 { return candidate }
-            }
-        }
-        return nil
-    }()
-
-    static var isRequired: Bool { ProcessInfo.processInfo.environment["SHARE_RELAY_REQUIRE_INTEROP"] == "1" }
+    static let path: String? = TestPython.find(importing: "websockets")
 
     /// Run the interop tests when the peer exists, and also when it is required (they then fail).
-    static var shouldRun: Bool { path != nil || isRequired }
+    static var shouldRun: Bool { TestPython.shouldRun(with: path) }
 
-    static func script(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Interop").appendingPathComponent(name).path
-    }
+    static func script(_ name: String) -> String { TestPython.interopScript(name) }
 
-    /// Runs a script to completion on its own thread (it blocks), killing it after `timeout`;
-    /// returns its exit status and combined output.
+    /// Runs a script to completion on its own thread, killing it after `timeout`; returns its exit
+    /// status and combined output.
     static func run(_ script: String, _ arguments: [String], timeout: TimeInterval = 180) async throws -> (Int32, String) {
         guard let path else { throw InteropError.pythonMissing }
-        let scriptPath = self.script(script)
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: path)
-                process.arguments = [scriptPath] + arguments
-                let output = Pipe()
-                process.standardOutput = output
-                process.standardError = output
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
-                }
-                let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-                let collected = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                watchdog.cancel()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: collected, as: UTF8.self)))
-            }
-        }
+        let result = try await SpawnedProcess.run(path, [self.script(script)] + arguments, timeout: timeout)
+        return (result.status, result.output)
     }
 
     /// Starts a long-running script that prints `PORT <n>` when ready; returns the server and port.
@@ -64,31 +25,14 @@ enum InteropPython {
     /// (a leftover child holding the test runner's output open would hang `swift test`).
     static func start(_ script: String, _ arguments: [String]) throws -> (InteropServer, Int) {
         guard let path else { throw InteropError.pythonMissing }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = [self.script(script)] + arguments
-        let output = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = input
-        try process.run()
-        let server = InteropServer(process: process, input: input)
-        var line = Data()
-        let reader = output.fileHandleForReading
-        while true {
-            let byte = reader.readData(ofLength: 1)
-            if byte.isEmpty {
-                server.stop()
-                throw InteropError.serverDidNotStart(String(decoding: line, as: UTF8.self))
-            }
-            if byte.first == 10 { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
+        let process = try SpawnedProcess.launch(
+            path, [self.script(script)] + arguments, standardInput: .pipe, standardOutput: .pipe, standardError: .discard
+        )
+        let server = InteropServer(process: process)
+        let line = process.readStandardOutputLine() ?? ""
+        guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
             server.stop()
-            throw InteropError.serverDidNotStart(text)
+            throw InteropError.serverDidNotStart(line)
         }
         return (server, port)
     }
@@ -96,19 +40,17 @@ enum InteropPython {
 
 /// A running interop server process.
 final class InteropServer: Sendable {
-    private let process: Process
-    private let input: Pipe
+    private let process: SpawnedProcess
 
-    init(process: Process, input: Pipe) {
+    init(process: SpawnedProcess) {
         self.process = process
-        self.input = input
     }
 
-    /// Closes its standard input (it exits on EOF) and terminates it.
+    /// Closes its standard input (it exits on EOF), terminates it and waits for it.
     func stop() {
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        process.closeStandardInput()
+        process.signal(SIGTERM)
+        _ = process.waitUntilExit()
     }
 }
 

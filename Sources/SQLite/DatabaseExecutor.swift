@@ -26,13 +26,19 @@ public final class DatabaseExecutor: SerialExecutor, @unchecked Sendable {
             // Set from inside: on Linux a name given before `start()` is not applied, and the
             // thread would carry its creator's name.
             Thread.current.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
-            queue.runUntilFinished()
+            queue.runUntilFinished(onThread: pthread_self())
         }
         thread.start()
     }
 
     deinit {
         queue.finish()
+    }
+
+    /// Whether the caller is running on this executor's thread (for assertions and tests; the
+    /// thread's name is only a hint for humans).
+    public var isCurrentThread: Bool {
+        queue.isCurrentThread
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
@@ -68,7 +74,20 @@ private final class JobQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    func runUntilFinished() {
+    /// The thread running the jobs, once it started; guarded by `condition`.
+    private var thread: pthread_t?
+
+    var isCurrentThread: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let thread else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
+    }
+
+    func runUntilFinished(onThread runner: pthread_t) {
+        condition.lock()
+        thread = runner
+        condition.unlock()
         var batch: [UnownedJob] = []
         while true {
             condition.lock()

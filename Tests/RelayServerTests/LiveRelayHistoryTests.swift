@@ -20,11 +20,12 @@ import Testing
         let viewer = try await second.viewer(token: token)
         #expect(try await viewer.nextJSON()["seq"] as? Int == 3)
         for seq in 1...3 {
-            let event = try await viewer.nextJSON()
+            let event = try await viewer.nextNonPresenceJSON()
             #expect(event["seq"] as? Int == seq && event["data"] as? Int == seq)
         }
         again.send("4")
-        #expect(try await viewer.nextJSON()["seq"] as? Int == 4)
+        // A coalesced presence message may come first when the machine is slow.
+        #expect(try await viewer.nextNonPresenceJSON()["seq"] as? Int == 4)
         await second.stop()
     }
 

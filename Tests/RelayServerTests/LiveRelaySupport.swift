@@ -130,6 +130,15 @@ final class Client: @unchecked Sendable {
         }
     }
 
+    /// The next message that is not a `presence` message, as a JSON object.
+    func nextNonPresenceJSON(timeout: Duration = .seconds(5)) async throws -> [String: Any] {
+        let text = try await nextNonPresenceText(timeout: timeout)
+        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw TestHTTPError("not an object: \(text)")
+        }
+        return object
+    }
+
     /// Skips messages until the close; returns its code and how many messages were skipped.
     func closeCode(timeout: Duration = .seconds(5)) async throws -> (code: UInt16?, skipped: Int) {
         var skipped = 0

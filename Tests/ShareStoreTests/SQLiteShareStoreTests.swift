@@ -86,8 +86,12 @@ let verbatimActivePredicate = "revoked_at IS NULL AND (expires_at IS NULL OR exp
         let foreign = try ForeignSQLiteClient(path: path)
         var compared = false
         // SQLite's datetime('now') is the real clock; the injectable clock places shares so that
-        // they expire just before, exactly at and just after it. Retried if the second ticks.
-        for attempt in 0..<5 where !compared {
+        // they expire just before, exactly at and just after it. Each attempt starts just after
+        // the real clock's second ticks (so it has most of a second even on a loaded machine), and
+        // is retried if the second ticks anyway.
+        for attempt in 0..<20 where !compared {
+            let fraction = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 1)
+            try await Task.sleep(for: .milliseconds(Int((1 - fraction) * 1000) + 5))
             let session = SessionID("boundary-\(attempt)")!
             let realNowText = try #require(try foreign.scalar("SELECT datetime('now')"))
             let realNow = try #require(UTCTimestamp(sqliteText: realNowText))

@@ -127,6 +127,8 @@ public actor RelayServer {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Idle viewers keep their first read buffer: start it small (see the allocator).
+            .childChannelOption(.recvAllocator, value: GrowingRecvByteBufferAllocator())
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     connections.add(channel)

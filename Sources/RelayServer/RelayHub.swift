@@ -38,6 +38,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     private var presenters: [ObjectIdentifier: PresenterEndpoint] = [:]
     private var expiryTimers: [String: Scheduled<Void>] = [:]
     private var handshakeLimiter: HandshakeRateLimiter<String>
+    /// Active shares recently looked up for viewers: no store round trip per viewer of a burst.
+    private var shareLookups: ShareLookupCache<Share>
     private var batcher: HistoryWriteBatcher<SyncWaiter>
     private var flushScheduled = false
     private var stallSweep: RepeatedTask?
@@ -78,6 +80,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         self.validator = JSONValidator(maxDepth: settings.maxEventDepth)
         self.registry = ViewerRegistry(limits: settings.viewerLimits)
         self.handshakeLimiter = HandshakeRateLimiter(limitPerSecond: settings.handshakesPerAddressPerSecond)
+        self.shareLookups = ShareLookupCache(lifetimeMilliseconds: settings.revocationPollInterval.nanoseconds / 1_000_000)
         self.batcher = HistoryWriteBatcher(maxBatchEvents: settings.historyBatchMaxEvents, maxBatchBytes: settings.historyBatchMaxBytes)
     }
 
@@ -396,10 +399,18 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             viewer.close(.unknownShare)
             return
         }
+        // Trusted for one revocation poll interval; revocations through the relay drop it at once.
+        if let share = shareLookups.value(for: token.rawValue, now: now) {
+            admit(viewer, token: token, lookup: .active(share))
+            return
+        }
         let storage = self.storage
         loop.makeFutureWithTask { () async -> ShareLookup? in
             try? await storage.lookupShare(token: token)
         }.whenSuccess { lookup in
+            if case let .active(share) = lookup {
+                self.shareLookups.store(share, for: token.rawValue, now: Self.now())
+            }
             guard !viewer.isClosed else { return }
             guard let lookup else {
                 viewer.socket?.close(code: .internalError)
@@ -494,6 +505,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     /// Revokes on the loop: every viewer of the share gets its 4403 close frame written.
     private func revokeOnLoop(_ shareKey: String) {
         expiryTimers.removeValue(forKey: shareKey)?.cancel()
+        shareLookups.remove(shareKey)
         close(registry.revoke(shareId: shareKey), code: .shareRevoked)
     }
 
@@ -526,7 +538,9 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             for (key, lookup) in results {
                 switch lookup {
                 case .revoked, .notFound: self.revokeOnLoop(key)
-                case .expired: self.close(self.registry.expireDue(now: Self.now()), code: .shareExpired)
+                case .expired:
+                    self.shareLookups.remove(key)
+                    self.close(self.registry.expireDue(now: Self.now()), code: .shareExpired)
                 case .active: break
                 }
             }

@@ -122,7 +122,9 @@ public actor RelayServer {
         let connections = ConnectionRegistry()
         let idleTimeout = configuration.httpIdleTimeout
         let tls = configuration.tls
-        let bootstrap = ServerBootstrap(group: group, childGroup: relayLoop)
+        // Accepting on the relay loop too: an acceptor on another thread costs two cross-thread
+        // wake-ups (eventfd writes and context switches) per connection.
+        let bootstrap = ServerBootstrap(group: relayLoop, childGroup: relayLoop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

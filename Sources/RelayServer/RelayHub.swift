@@ -190,7 +190,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         return WebSocketServerUpgrade.upgrade(
             channel: channel, request: head, policy: policy,
             configuration: handlerConfiguration(maxMessageSize: 64 * 1024),
-            additionalHTTPHandlers: RelayHTTPPipeline.additionalHandlerNames
+            additionalHTTPHandlers: RelayHTTPPipeline.additionalHandlerNames,
+            flushResponse: false  // flushed with the hello (ViewerEndpoint.webSocketOpened)
         ) { acceptance in
             ViewerEndpoint(
                 hub: self, tokenText: token, resumeAfter: since, clientAddress: address,

@@ -49,6 +49,9 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
         // nothing before they are gone (next loop task).
         hub.loop.execute {
             self.hub.viewerOpened(self)
+            // The 101 was left unflushed (RelayHub.upgradeViewer): it has gone out with the hello
+            // (one write) when the share was admitted at once; otherwise it goes now.
+            self.socket?.channel?.flush()
         }
     }
 

@@ -68,6 +68,8 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
         isClosed = true
         let sessionId = session?.sessionId
         hub.viewerClosed(self)
+        // The metadata costs a dictionary and six strings: not built when the line is filtered.
+        guard hub.logger.logLevel <= .info else { return }
         var metadata = ConnectionLog.metadata(
             role: "viewer", session: sessionId, code: code, openedAt: openedAt, client: nil
         )

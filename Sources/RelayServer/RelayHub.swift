@@ -131,7 +131,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     }
 
     private static func offeredSubprotocols(_ head: HTTPRequestHead) -> [String] {
-        head.headers[canonicalForm: "sec-websocket-protocol"].map { String($0).trimmingCharacters(in: .whitespaces) }
+        // HTTP's own whitespace (SP, HTAB), without a trip through Foundation's NSString.
+        head.headers[canonicalForm: "sec-websocket-protocol"].map { String($0.trimmingOptionalWhitespace()) }
     }
 
     private static func queryItems(_ uri: String) -> [String: String] {
@@ -436,7 +437,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         case .expired: status = .expired
         case .notFound: status = .unknown
         }
-        let shareKey = token.rawValue
+        // The share's copy of its token (the same text): one string per share, not per viewer.
+        let shareKey = lookup.share?.token.rawValue ?? token.rawValue
         switch registry.admit(ObjectIdentifier(viewer), shareId: shareKey, sessionId: sessionId, status: status, now: Self.now()) {
         case let .rejected(code):
             viewer.close(code)
@@ -445,6 +447,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             if let armAt { armExpiry(shareKey, at: armAt) }
         }
         viewers[ObjectIdentifier(viewer)] = viewer
+        if viewer.tokenText == shareKey { viewer.tokenText = shareKey }
         guard case let .active(expiresAt) = status else { return }
         session(sessionId).whenSuccess { session in
             // Closed, revoked or expired while the history was loading: nothing to attach.

@@ -10,7 +10,8 @@ import WebSocketNIO
 final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable {
     let hub: RelayHub
     /// The raw token from the handshake (nil when none was offered). Never logged in full.
-    let tokenText: String?
+    /// Once admitted, the share's own copy (one string per share, not per viewer).
+    var tokenText: String?
     /// `?since=N`: resume after seq N.
     let resumeAfter: UInt64?
     let clientAddress: String

@@ -38,6 +38,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     private var presenters: [ObjectIdentifier: PresenterEndpoint] = [:]
     private var expiryTimers: [String: Scheduled<Void>] = [:]
     private var handshakeLimiter: HandshakeRateLimiter<String>
+    /// One keepalive timer for all relay sockets (they all live on `loop`).
+    private let keepalive: WebSocketKeepaliveScheduler
     /// Active shares recently looked up for viewers: no store round trip per viewer of a burst.
     private var shareLookups: ShareLookupCache<Share>
     private var batcher: HistoryWriteBatcher<SyncWaiter>
@@ -80,6 +82,9 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         self.validator = JSONValidator(maxDepth: settings.maxEventDepth)
         self.registry = ViewerRegistry(limits: settings.viewerLimits)
         self.handshakeLimiter = HandshakeRateLimiter(limitPerSecond: settings.handshakesPerAddressPerSecond)
+        self.keepalive = WebSocketKeepaliveScheduler(
+            eventLoop: loop, tick: .nanoseconds(min(1_000_000_000, max(1_000_000, settings.pingInterval.nanoseconds / 4)))
+        )
         self.shareLookups = ShareLookupCache(lifetimeMilliseconds: settings.revocationPollInterval.nanoseconds / 1_000_000)
         self.batcher = HistoryWriteBatcher(maxBatchEvents: settings.historyBatchMaxEvents, maxBatchBytes: settings.historyBatchMaxBytes)
     }
@@ -126,7 +131,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         WebSocketHandlerConfiguration(
             protocolConfiguration: WebSocketConfiguration(maxFrameSize: maxMessageSize, maxMessageSize: maxMessageSize),
             pingInterval: settings.pingInterval,
-            pongTimeout: settings.pongTimeout
+            pongTimeout: settings.pongTimeout,
+            keepaliveScheduler: keepalive
         )
     }
 

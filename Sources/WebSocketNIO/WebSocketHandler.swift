@@ -37,6 +37,8 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var nextPingAt: NIODeadline?
     private var pongDeadlineAt: NIODeadline?
     private var closeDeadlineAt: NIODeadline?
+    /// The slot in `configuration.keepaliveScheduler` while registered there, else -1.
+    var keepaliveSlot = -1
 
     /// The subprotocol the handshake selected, if any.
     public let subprotocol: String?
@@ -259,7 +261,18 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard let interval = configuration.pingInterval, nextPingAt == nil else { return }
         let deadline = NIODeadline.now() + interval
         nextPingAt = deadline
-        wake(at: deadline, context: context)
+        if let scheduler = configuration.keepaliveScheduler, scheduler.eventLoop.inEventLoop {
+            keepaliveSlot = scheduler.add(self)
+        } else {
+            wake(at: deadline, context: context)
+        }
+    }
+
+    /// The shared keepalive scheduler's tick: pings when due.
+    func keepaliveTick(now: NIODeadline) {
+        guard let at = nextPingAt, at <= now, let interval = configuration.pingInterval else { return }
+        nextPingAt = now + interval
+        sendKeepalivePing()
     }
 
     /// Schedules a check of the deadlines at `deadline` (one heap entry, no allocation).
@@ -286,7 +299,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         if let at = pongDeadlineAt, at <= now {
             pongDeadlinePassed()
         }
-        if let at = nextPingAt, at <= now, let interval = configuration.pingInterval {
+        if keepaliveSlot < 0, let at = nextPingAt, at <= now, let interval = configuration.pingInterval {
             let next = now + interval
             nextPingAt = next
             wake(at: next, context: context)
@@ -319,6 +332,10 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Clears every deadline; callbacks still scheduled then find nothing due.
     private func cancelTimers() {
+        if keepaliveSlot >= 0, let scheduler = configuration.keepaliveScheduler {
+            scheduler.remove(slot: keepaliveSlot)
+            keepaliveSlot = -1
+        }
         nextPingAt = nil
         pongDeadlineAt = nil
         closeDeadlineAt = nil

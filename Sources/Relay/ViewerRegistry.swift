@@ -94,13 +94,14 @@ public struct ViewerRegistry<Handle: Hashable> {
     /// by a revocation or expiry).
     @discardableResult
     public mutating func remove(_ handle: Handle) -> Removal? {
-        guard let shareId = shareOfHandle.removeValue(forKey: handle), var record = shares[shareId] else { return nil }
-        record.viewers.remove(handle)
-        sessions[record.sessionId]?.remove(handle)
-        if sessions[record.sessionId]?.isEmpty == true { sessions[record.sessionId] = nil }
-        let empty = record.viewers.isEmpty
-        shares[shareId] = empty ? nil : record
-        return Removal(shareId: shareId, sessionId: record.sessionId, shareHasNoViewers: empty)
+        guard let shareId = shareOfHandle.removeValue(forKey: handle), let sessionId = shares[shareId]?.sessionId else { return nil }
+        // In place: a copy of the record would copy its viewer set (O(viewers) per removal).
+        shares[shareId]!.viewers.remove(handle)
+        sessions[sessionId]?.remove(handle)
+        if sessions[sessionId]?.isEmpty == true { sessions[sessionId] = nil }
+        let empty = shares[shareId]!.viewers.isEmpty
+        if empty { shares[shareId] = nil }
+        return Removal(shareId: shareId, sessionId: sessionId, shareHasNoViewers: empty)
     }
 
     /// Revokes a share: removes and returns all its viewers, to be closed with 4403 before the

@@ -42,6 +42,10 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     private var presenters: [ObjectIdentifier: PresenterEndpoint] = [:]
     private var expiryTimers: [String: Scheduled<Void>] = [:]
     private var handshakeLimiter: HandshakeRateLimiter<String>
+    /// One keepalive timer for all relay sockets (they all live on `loop`).
+    private let keepalive: WebSocketKeepaliveScheduler
+    /// Active shares recently looked up for viewers: no store round trip per viewer of a burst.
+    private var shareLookups: ShareLookupCache<Share>
     private var batcher: HistoryWriteBatcher<SyncWaiter>
     private var flushScheduled = false
     private var stallSweep: RepeatedTask?
@@ -83,6 +87,10 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         self.validator = JSONValidator(maxDepth: settings.maxEventDepth)
         self.registry = ViewerRegistry(limits: settings.viewerLimits)
         self.handshakeLimiter = HandshakeRateLimiter(limitPerSecond: settings.handshakesPerAddressPerSecond)
+        self.keepalive = WebSocketKeepaliveScheduler(
+            eventLoop: loop, tick: .nanoseconds(min(1_000_000_000, max(1_000_000, settings.pingInterval.nanoseconds / 4)))
+        )
+        self.shareLookups = ShareLookupCache(lifetimeMilliseconds: settings.revocationPollInterval.nanoseconds / 1_000_000)
         self.batcher = HistoryWriteBatcher(maxBatchEvents: settings.historyBatchMaxEvents, maxBatchBytes: settings.historyBatchMaxBytes)
     }
 
@@ -128,12 +136,14 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         WebSocketHandlerConfiguration(
             protocolConfiguration: WebSocketConfiguration(maxFrameSize: maxMessageSize, maxMessageSize: maxMessageSize),
             pingInterval: settings.pingInterval,
-            pongTimeout: settings.pongTimeout
+            pongTimeout: settings.pongTimeout,
+            keepaliveScheduler: keepalive
         )
     }
 
     private static func offeredSubprotocols(_ head: HTTPRequestHead) -> [String] {
-        head.headers[canonicalForm: "sec-websocket-protocol"].map { String($0).trimmingCharacters(in: .whitespaces) }
+        // HTTP's own whitespace (SP, HTAB), without a trip through Foundation's NSString.
+        head.headers[canonicalForm: "sec-websocket-protocol"].map { String($0.trimmingOptionalWhitespace()) }
     }
 
     private static func queryItems(_ uri: String) -> [String: String] {
@@ -197,7 +207,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         return WebSocketServerUpgrade.upgrade(
             channel: channel, request: head, policy: policy,
             configuration: handlerConfiguration(maxMessageSize: 64 * 1024),
-            additionalHTTPHandlers: RelayHTTPPipeline.additionalHandlerNames
+            additionalHTTPHandlers: RelayHTTPPipeline.additionalHandlerNames,
+            flushResponse: false  // flushed with the hello (ViewerEndpoint.webSocketOpened)
         ) { acceptance in
             ViewerEndpoint(
                 hub: self, tokenText: token, resumeAfter: since, clientAddress: address,
@@ -422,12 +433,20 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             viewer.close(.unknownShare)
             return
         }
+        // Trusted for one revocation poll interval; revocations through the relay drop it at once.
+        if let share = shareLookups.value(for: token.rawValue, now: Self.now()) {
+            admit(viewer, token: token, lookup: .active(share))
+            return
+        }
         let storage = self.storage
         loop.makeFutureWithTask {
             await RelayMetrics.timed { () async -> ShareLookup? in try? await storage.lookupShare(token: token) }
         }.whenSuccess { timed in
             self.metrics.storeOperation(.shareLookup, nanoseconds: timed.nanoseconds)
             let lookup = timed.result
+            if case let .active(share) = lookup {
+                self.shareLookups.store(share, for: token.rawValue, now: Self.now())
+            }
             guard !viewer.isClosed else { return }
             guard let lookup else {
                 self.metrics.refused(.viewer, .storeError)
@@ -453,7 +472,8 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         case .expired: status = .expired
         case .notFound: status = .unknown
         }
-        let shareKey = token.rawValue
+        // The share's copy of its token (the same text): one string per share, not per viewer.
+        let shareKey = lookup.share?.token.rawValue ?? token.rawValue
         switch registry.admit(ObjectIdentifier(viewer), shareId: shareKey, sessionId: sessionId, status: status, now: Self.now()) {
         case let .rejected(code):
             metrics.refused(.viewer, RelayMetrics.RefusalReason(admissionCode: code))
@@ -463,6 +483,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             if let armAt { armExpiry(shareKey, at: armAt) }
         }
         viewers[ObjectIdentifier(viewer)] = viewer
+        if viewer.tokenText == shareKey { viewer.tokenText = shareKey }
         guard case let .active(expiresAt) = status else { return }
         session(sessionId).whenSuccess { session in
             // Closed, revoked or expired while the history was loading: nothing to attach.
@@ -526,6 +547,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     /// Revokes on the loop: every viewer of the share gets its 4403 close frame written.
     private func revokeOnLoop(_ shareKey: String) {
         expiryTimers.removeValue(forKey: shareKey)?.cancel()
+        shareLookups.remove(shareKey)
         let handles = registry.revoke(shareId: shareKey)
         // Counted once per share whichever path (RPC or poll) gets there first: the second finds
         // no viewers left.
@@ -569,6 +591,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
                 switch lookup {
                 case .revoked, .notFound: self.revokeOnLoop(key)
                 case .expired:
+                    self.shareLookups.remove(key)
                     let handles = self.registry.expireDue(now: Self.now())
                     self.metrics.sharesExpired(viewersClosed: handles.count)
                     self.close(handles, code: .shareExpired)

@@ -134,11 +134,15 @@ public actor RelayServer {
         let connections = ConnectionRegistry()
         let idleTimeout = configuration.httpIdleTimeout
         let tls = configuration.tls
-        let bootstrap = ServerBootstrap(group: group, childGroup: relayLoop)
+        // Accepting on the relay loop too: an acceptor on another thread costs two cross-thread
+        // wake-ups (eventfd writes and context switches) per connection.
+        let bootstrap = ServerBootstrap(group: relayLoop, childGroup: relayLoop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // Idle viewers keep their first read buffer: start it small (see the allocator).
+            .childChannelOption(.recvAllocator, value: GrowingRecvByteBufferAllocator())
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     connections.add(channel)

@@ -10,7 +10,8 @@ import WebSocketNIO
 final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable {
     let hub: RelayHub
     /// The raw token from the handshake (nil when none was offered). Never logged in full.
-    let tokenText: String?
+    /// Once admitted, the share's own copy (one string per share, not per viewer).
+    var tokenText: String?
     /// `?since=N`: resume after seq N.
     let resumeAfter: UInt64?
     /// The client's address (see `ClientAddressResolver`), for the handshake limit and the log.
@@ -51,6 +52,9 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
         // nothing before they are gone (next loop task).
         hub.loop.execute {
             self.hub.viewerOpened(self)
+            // The 101 was left unflushed (RelayHub.upgradeViewer): it has gone out with the hello
+            // (one write) when the share was admitted at once; otherwise it goes now.
+            self.socket?.channel?.flush()
         }
     }
 
@@ -68,6 +72,8 @@ final class ViewerEndpoint: WebSocketEndpoint, FanoutViewer, @unchecked Sendable
         hub.metrics.webSocketClosed(.viewer, code: code)
         let sessionId = session?.sessionId
         hub.viewerClosed(self)
+        // The metadata costs a dictionary and six strings: not built when the line is filtered.
+        guard hub.logger.logLevel <= .info else { return }
         var metadata = ConnectionLog.metadata(
             role: "viewer", session: sessionId, code: code, openedAt: openedAt, client: clientAddress
         )

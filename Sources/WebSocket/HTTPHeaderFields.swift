@@ -13,7 +13,7 @@ struct HTTPHeaderFields {
     /// Every value of the header `name`, in order, trimmed of spaces and tabs.
     func values(_ name: String) -> [Substring] {
         fields.compactMap { field in
-            field.name.asciiCaseInsensitiveEquals(name) ? field.value.trimmingOptionalWhitespace() : nil
+            field.name.asciiCaseInsensitiveEquals(name) ? field.value[...].trimmingOptionalWhitespace() : nil
         }
     }
 
@@ -67,5 +67,19 @@ extension StringProtocol {
               let last = string.lastIndex(where: { !isWhitespace($0) })
         else { return Substring() }
         return Substring(string[first...last])
+    }
+}
+
+extension Substring {
+    /// The substring without leading and trailing spaces and horizontal tabs (HTTP's OWS), by a
+    /// scan of its UTF-8 bytes (both are ASCII, so the bounds found are character boundaries).
+    /// Inlinable so callers in other modules (header values in the relay) get it specialized.
+    @inlinable
+    public func trimmingOptionalWhitespace() -> Substring {
+        let isContent: (UInt8) -> Bool = { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+        guard let first = utf8.firstIndex(where: isContent), let last = utf8.lastIndex(where: isContent) else {
+            return Substring()
+        }
+        return self[first..<utf8.index(after: last)]
     }
 }

@@ -63,7 +63,9 @@ public struct WebSocketConnection {
     private var input: ByteBuffer
     /// Bytes queued for the transport since the last `takeOutput()`.
     private var output: ByteBuffer?
-    private let allocator = ByteBufferAllocator()
+    /// Computed, not stored: an allocator is four function pointers (32 B per connection) and
+    /// costs nothing to make.
+    private var allocator: ByteBufferAllocator { ByteBufferAllocator() }
 
     /// The opcode of the control frame whose payload is arriving (nil: a data frame of `message`).
     private var controlOpcode: WebSocketOpcode?

@@ -28,9 +28,17 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var closeReported = false
     private var closingTransport = false
 
-    private var keepaliveTask: RepeatedTask?
-    private var pongDeadline: Scheduled<Void>?
-    private var closeDeadline: Scheduled<Void>?
+    // Timers are deadlines checked by one callback target (`WebSocketHandlerTimer`), never
+    // cancelled: NIO cancels a scheduled task by a linear search of the loop's timer heap, so
+    // cancelling per connection (every pong, every close) costs O(connections) each, and a
+    // `RepeatedTask` costs ~500 B of futures and closures per idle connection. A callback that
+    // fires after its deadline was cleared or moved finds nothing due and does nothing.
+    private var timer: WebSocketHandlerTimer?
+    private var nextPingAt: NIODeadline?
+    private var pongDeadlineAt: NIODeadline?
+    private var closeDeadlineAt: NIODeadline?
+    /// The slot in `configuration.keepaliveScheduler` while registered there, else -1.
+    var keepaliveSlot = -1
 
     /// The subprotocol the handshake selected, if any.
     public let subprotocol: String?
@@ -129,6 +137,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimers()
+        timer?.handler = nil
         self.context = nil
     }
 
@@ -158,6 +167,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     public func channelInactive(context: ChannelHandlerContext) {
         connection.transportClosed()
         cancelTimers()
+        timer?.handler = nil
         reportClosed()
         context.fireChannelInactive()
     }
@@ -195,8 +205,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
             break  // the core queued the pong
         case .pong:
             if !connection.isAwaitingPong {
-                pongDeadline?.cancel()
-                pongDeadline = nil
+                pongDeadlineAt = nil
             }
         case .closeReceived:
             // Our reply is queued. A server closes TCP once it is written (shouldCloseTransport);
@@ -242,35 +251,75 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func armCloseDeadline(context: ChannelHandlerContext) {
-        guard closeDeadline == nil else { return }
-        let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        closeDeadline = context.eventLoop.scheduleTask(in: configuration.closeTimeout) {
-            loopBoundContext.value.close(promise: nil)
-        }
+        guard closeDeadlineAt == nil else { return }
+        let deadline = NIODeadline.now() + configuration.closeTimeout
+        closeDeadlineAt = deadline
+        wake(at: deadline, context: context)
     }
 
     private func startKeepalive(context: ChannelHandlerContext) {
-        guard let interval = configuration.pingInterval, keepaliveTask == nil else { return }
-        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        keepaliveTask = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            loopBoundSelf.value.sendKeepalivePing()
+        guard let interval = configuration.pingInterval, nextPingAt == nil else { return }
+        let deadline = NIODeadline.now() + interval
+        nextPingAt = deadline
+        if let scheduler = configuration.keepaliveScheduler, scheduler.eventLoop.inEventLoop {
+            keepaliveSlot = scheduler.add(self)
+        } else {
+            wake(at: deadline, context: context)
+        }
+    }
+
+    /// The shared keepalive scheduler's tick: pings when due.
+    func keepaliveTick(now: NIODeadline) {
+        guard let at = nextPingAt, at <= now, let interval = configuration.pingInterval else { return }
+        nextPingAt = now + interval
+        sendKeepalivePing()
+    }
+
+    /// Schedules a check of the deadlines at `deadline` (one heap entry, no allocation).
+    private func wake(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        let target: WebSocketHandlerTimer
+        if let timer {
+            target = timer
+        } else {
+            target = WebSocketHandlerTimer(handler: self)
+            timer = target
+        }
+        _ = try? context.eventLoop.scheduleCallback(at: deadline, handler: target)
+    }
+
+    /// A scheduled callback fired: acts on whichever deadlines are due.
+    fileprivate func deadlinesReached() {
+        guard let context else { return }
+        let now = NIODeadline.now()
+        if let at = closeDeadlineAt, at <= now {
+            closeDeadlineAt = nil
+            context.close(promise: nil)
+            return
+        }
+        if let at = pongDeadlineAt, at <= now {
+            pongDeadlinePassed()
+        }
+        if keepaliveSlot < 0, let at = nextPingAt, at <= now, let interval = configuration.pingInterval {
+            let next = now + interval
+            nextPingAt = next
+            wake(at: next, context: context)
+            sendKeepalivePing()
         }
     }
 
     private func sendKeepalivePing() {
         guard let context, connection.state == .open, !closingTransport else { return }
         // One outstanding keepalive ping at a time: its own deadline decides.
-        guard pongDeadline == nil else { return }
+        guard pongDeadlineAt == nil else { return }
         connection.sendKeepalivePing()
         writePendingOutput(flush: !isHandlingRead)
-        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        pongDeadline = context.eventLoop.scheduleTask(in: configuration.pongTimeout) {
-            loopBoundSelf.value.pongDeadlinePassed()
-        }
+        let deadline = NIODeadline.now() + configuration.pongTimeout
+        pongDeadlineAt = deadline
+        wake(at: deadline, context: context)
     }
 
     private func pongDeadlinePassed() {
-        pongDeadline = nil
+        pongDeadlineAt = nil
         guard let context else { return }
         connection.keepalivePongDeadlinePassed()
         writePendingOutput(flush: true)
@@ -281,18 +330,36 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    /// Clears every deadline; callbacks still scheduled then find nothing due.
     private func cancelTimers() {
-        keepaliveTask?.cancel()
-        keepaliveTask = nil
-        pongDeadline?.cancel()
-        pongDeadline = nil
-        closeDeadline?.cancel()
-        closeDeadline = nil
+        if keepaliveSlot >= 0, let scheduler = configuration.keepaliveScheduler {
+            scheduler.remove(slot: keepaliveSlot)
+            keepaliveSlot = -1
+        }
+        nextPingAt = nil
+        pongDeadlineAt = nil
+        closeDeadlineAt = nil
     }
 
     private func reportClosed() {
         guard !closeReported else { return }
         closeReported = true
         endpoint.webSocketClosed(self, code: connection.closeCode)
+    }
+}
+
+/// The target of a `WebSocketHandler`'s scheduled callbacks. The handler drops the link when it
+/// leaves the pipeline or the channel closes, so callbacks still pending then hold this small
+/// object, not the connection. `@unchecked Sendable`: scheduled from, and run on, the handler's
+/// event loop only.
+final class WebSocketHandlerTimer: NIOScheduledCallbackHandler, @unchecked Sendable {
+    fileprivate var handler: WebSocketHandler?
+
+    fileprivate init(handler: WebSocketHandler) {
+        self.handler = handler
+    }
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        handler?.deadlinesReached()
     }
 }

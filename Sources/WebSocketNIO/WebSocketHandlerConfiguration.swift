@@ -20,16 +20,21 @@ public struct WebSocketHandlerConfiguration: Sendable {
     /// How long the closing handshake may take (our close frame unanswered, or, as a client, the
     /// server not closing TCP) before we close the TCP connection ourselves.
     public var closeTimeout: TimeAmount
+    /// Shared keepalive timer for the connections of one event loop (see the type); nil gives
+    /// each connection its own timer.
+    public var keepaliveScheduler: WebSocketKeepaliveScheduler?
 
     public init(
         protocolConfiguration: WebSocketConfiguration = .init(),
         pingInterval: TimeAmount? = .seconds(30),
         pongTimeout: TimeAmount = .seconds(20),
-        closeTimeout: TimeAmount = .seconds(5)
+        closeTimeout: TimeAmount = .seconds(5),
+        keepaliveScheduler: WebSocketKeepaliveScheduler? = nil
     ) {
         self.protocolConfiguration = protocolConfiguration
         self.pingInterval = pingInterval
         self.pongTimeout = pongTimeout
         self.closeTimeout = closeTimeout
+        self.keepaliveScheduler = keepaliveScheduler
     }
 }

@@ -109,12 +109,17 @@ public enum WebSocketServerUpgrade {
     /// HTTP handlers named in `additionalHTTPHandlers` are removed along with the standard ones.
     /// Must run on the channel's event loop. The future succeeds once the WebSocket handler is in
     /// place (or the refusal is written).
+    ///
+    /// `flushResponse: false` leaves the 101 response written but unflushed, for an endpoint that
+    /// sends its first frames at once (from `webSocketOpened` or the next loop task) to send both
+    /// in one write; the endpoint must then flush the channel itself, sending or not.
     public static func upgrade(
         channel: any Channel,
         request head: HTTPRequestHead,
         policy: WebSocketServerHandshakePolicy,
         configuration: WebSocketHandlerConfiguration,
         additionalHTTPHandlers: [String] = [],
+        flushResponse: Bool = true,
         makeEndpoint: (WebSocketServerHandshakeAcceptance) -> any WebSocketEndpoint
     ) -> EventLoopFuture<Void> {
         let acceptance: WebSocketServerHandshakeAcceptance
@@ -140,7 +145,8 @@ public enum WebSocketServerUpgrade {
         }
         let response = HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: headers)
         // Written before the WebSocket handler exists: it goes straight to the HTTP encoder.
-        channel.writeAndFlush(HTTPServerResponsePart.head(response), promise: nil)
+        channel.write(HTTPServerResponsePart.head(response), promise: nil)
+        if flushResponse { channel.flush() }
         let handler = WebSocketHandler(
             role: .server,
             configuration: configuration,

@@ -47,6 +47,9 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "Print only the JSON line.")
     var quiet = false
 
+    @Flag(help: "Viewers offer permessage-deflate, as browsers do (the relay answers server_no_context_takeover).")
+    var deflate = false
+
     func validate() throws {
         guard threads >= 1, connectConcurrency >= 1, connectTimeout >= 1 else {
             throw ValidationError("--threads, --connect-concurrency and --connect-timeout must be at least 1")

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import WebSocket
 import WebSocketNIO
 
 /// Opens and tracks many viewers, spread round-robin over the event loops, with a bounded number
@@ -41,6 +42,7 @@ final class ViewerFleet: @unchecked Sendable {
             connectTimeout: .seconds(Int64(options.connectTimeout))
         )
         if benchProtocol == .raw { clientOptions.subprotocols = [] }
+        if options.deflate { clientOptions.deflate = PerMessageDeflateOptions() }
         let url = try options.webSocketURL(path: viewerPath(since: since))
         let box = EndpointBox(endpoint: endpoint)
         box.connect(url: url, options: clientOptions, loop: loopStats.loop)

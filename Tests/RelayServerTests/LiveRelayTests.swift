@@ -238,6 +238,45 @@ import WebSocket
         await relay.stop()
     }
 
+    /// Share lookups are cached per token for viewer handshakes: a revocation must still refuse
+    /// the next viewer at once, however recently the token was looked up.
+    @Test func viewerWithATokenRevokedAfterItWasCachedIsRefusedAtOnce() async throws {
+        let relay = try await LiveRelay.start()
+        let token = try await relay.share("cached")
+        let first = try await relay.viewer(token: token)
+        #expect(try await first.nextJSON()["type"] as? String == "hello")
+        let second = try await relay.viewer(token: token)  // served from the cache
+        #expect(try await second.nextJSON()["type"] as? String == "hello")
+        let presenter = try await relay.presenter("cached")
+        presenter.send(#"{"jsonrpc":"2.0","id":1,"method":"session.revokeShare","params":{"share_token":"\#(token)"}}"#)
+        var answer = try await presenter.nextJSON()
+        while answer["type"] as? String == "viewers" { answer = try await presenter.nextJSON() }
+        #expect((answer["result"] as? [String: Any])?["ok"] as? Bool == true)
+        #expect(try await first.closeCode().code == 4403)
+        #expect(try await second.closeCode().code == 4403)
+        #expect(try await relay.viewer(token: token).closeCode() == (4403, 0))
+        await relay.stop()
+    }
+
+    /// A revocation written by another program reaches a viewer that connects after the token
+    /// was cached within the poll interval, like it reaches the viewers already connected.
+    @Test func viewerAdmittedFromACachedLookupOfAnExternallyRevokedShareIsClosedByThePoll() async throws {
+        let relay = try await LiveRelay.start()
+        let token = try await relay.share("cached-ext")
+        let first = try await relay.viewer(token: token)
+        #expect(try await first.nextJSON()["type"] as? String == "hello")
+        first.connection.close()
+        #expect(try await first.closeCode().code == 1000)
+        try RawDatabase(path: relay.databasePath).execute(
+            "UPDATE session_shares SET revoked_at = strftime('%Y-%m-%d %H:%M:%S','now') WHERE share_token = '\(token)'"
+        )
+        let started = ContinuousClock.now
+        let late = try await relay.viewer(token: token)
+        #expect(try await late.closeCode(timeout: .seconds(4)).code == 4403)
+        #expect(ContinuousClock.now - started < .seconds(3))
+        await relay.stop()
+    }
+
     @Test func revokedAtWrittenByAnotherProgramIsHonouredWithin2Seconds() async throws {
         let relay = try await LiveRelay.start()
         let token = try await relay.share("ext")

@@ -92,7 +92,10 @@ import Testing
         #expect(live["share_relay_history_bytes"] == Double(events.reduce(0) { $0 + $1.utf8.count }))
         #expect(live["share_relay_fanout_latency_seconds_count"] == 20)
         #expect(live[#"share_relay_fanout_latency_seconds_bucket{le="+Inf"}"#] == 20)
-        #expect(live[#"share_relay_store_latency_seconds_count{operation="share_lookup"}"#] == 4)
+        // The first viewer and the unknown token go to the store; the other two viewers are admitted
+        // from the share-lookup cache unless a revocation poll interval passed between them.
+        let lookups = live[#"share_relay_store_latency_seconds_count{operation="share_lookup"}"#] ?? 0
+        #expect((2...4).contains(Int(lookups)), "share lookups: \(lookups)")
         #expect(live[#"share_relay_store_latency_seconds_count{operation="history_load"}"#] == 1)
 
         #expect(try await Self.revoke(relay, token: token).status == 200)

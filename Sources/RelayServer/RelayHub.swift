@@ -250,14 +250,29 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         loaded.whenSuccess { timed in
             self.metrics.storeOperation(.historyLoad, nanoseconds: timed.nanoseconds)
             let log = SessionLog(restoring: timed.result, retention: retention, encoder: self.encoder)
-            let drainTarget = DrainTarget()
+            let drainTarget = DrainTarget(
+                pacer: DrainPacer(
+                    interval: self.settings.fanoutBatchInterval, idlePercent: self.settings.fanoutIdlePercent,
+                    maximumRest: self.settings.fanoutMaximumRest,
+                    minimumViewers: self.settings.fanoutBatchMinimumViewers
+                )
+            )
             let latencyProbe = FanoutLatencyProbe()
             let fanout = SessionFanout(sessionId: sessionId, log: log, presence: PresenceState(presenter: false, viewers: 0)) {
                 [loop = self.loop, metrics = self.metrics] in
-                // End of this loop iteration: every event published in it goes out in one write per viewer.
-                loop.execute {
+                // At the end of this loop iteration (or, for a large session draining often, about
+                // one drain's duration later): every event published meanwhile goes out in one write
+                // per viewer.
+                let run: @Sendable () -> Void = {
                     guard let fanout = drainTarget.fanout else { return }
-                    metrics.drained(fanout.drain(now: Self.now()), probe: latencyProbe)
+                    drainTarget.pacer.drainStarted(at: .now())
+                    let report = fanout.drain(now: Self.now())
+                    drainTarget.pacer.drainEnded(at: .now())
+                    metrics.drained(report, probe: latencyProbe)
+                }
+                switch drainTarget.pacer.nextDrain(now: .now(), viewers: drainTarget.fanout?.viewerCount ?? 0) {
+                case .endOfIteration: loop.execute(run)
+                case let .at(deadline): loop.scheduleTask(deadline: deadline, run)
                 }
             }
             drainTarget.fanout = fanout
@@ -641,8 +656,13 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
     }
 }
 
-/// The fan-out a scheduled drain runs on; weak so a drain scheduled for a dropped session is a
-/// no-op. Confined to the relay loop like everything else here.
+/// The fan-out a scheduled drain runs on (weak, so a drain scheduled for a dropped session is a
+/// no-op) and the pacing of its drains. Confined to the relay loop like everything else here.
 private final class DrainTarget: @unchecked Sendable {
     weak var fanout: SessionFanout?
+    var pacer: DrainPacer
+
+    init(pacer: DrainPacer) {
+        self.pacer = pacer
+    }
 }

@@ -13,9 +13,10 @@ import NIOCore
 ///   before the next one starts, so a session's fan-out keeps the loop busy at most
 ///   `100 / (100 + idlePercent)` of the time and each write carries every event of the span
 ///   (shared, see `SharedTails`).
-/// The price is added latency of about one drain's duration, and only while events arrive faster
-/// than drains run; the relay's CPU per delivery then falls with the load instead of staying
-/// pinned at one write per event.
+/// Both apply only after a drain that carried several frames per viewer (events arrive faster than
+/// drains run). The price is added latency of about one drain's duration, and only under such a
+/// stream; the relay's CPU per delivery then falls with the load instead of staying pinned at one
+/// write per event.
 ///
 /// Small sessions (fewer than `minimumViewers`) are never delayed: a write per event is cheap for
 /// them, and latency is what matters.
@@ -64,8 +65,17 @@ public struct DrainPacer: Hashable, Sendable {
         lastDrainEnd = nil
     }
 
-    /// Records that the drain started last has finished.
-    public mutating func drainEnded(at now: NIODeadline) {
-        lastDrainEnd = now
+    /// Records that the drain started last has finished. `carriedSeveralFrames`: on average it
+    /// wrote several frames per viewer (the caller picks the threshold), i.e. events arrive faster
+    /// than drains run. Only then
+    /// is the next drain spaced: a session whose every drain carries a single event is drained as
+    /// soon as the next one arrives, so a moderate stream keeps its lowest latency.
+    public mutating func drainEnded(at now: NIODeadline, carriedSeveralFrames: Bool) {
+        if carriedSeveralFrames {
+            lastDrainEnd = now
+        } else {
+            lastDrainStart = nil
+            lastDrainEnd = nil
+        }
     }
 }

@@ -33,34 +33,45 @@ import Testing
     @Test func afterALongDrainTheSessionRestsForItsIdlePercentOfTheDrain() {
         var pacer = DrainPacer(interval: .milliseconds(4), idlePercent: 100, minimumViewers: 100)
         pacer.drainStarted(at: start)
-        pacer.drainEnded(at: start + .milliseconds(10))
+        pacer.drainEnded(at: start + .milliseconds(10), carriedSeveralFrames: true)
         #expect(pacer.nextDrain(now: start + .milliseconds(10), viewers: 1_000) == .at(start + .milliseconds(20)))
         #expect(pacer.nextDrain(now: start + .milliseconds(20), viewers: 1_000) == .endOfIteration)
 
         var longer = DrainPacer(interval: .milliseconds(4), idlePercent: 150, minimumViewers: 100)
         longer.drainStarted(at: start)
-        longer.drainEnded(at: start + .milliseconds(10))
+        longer.drainEnded(at: start + .milliseconds(10), carriedSeveralFrames: true)
         #expect(longer.nextDrain(now: start + .milliseconds(11), viewers: 1_000) == .at(start + .milliseconds(25)))
     }
 
     @Test func theRestIsCappedSoVeryLargeSessionsKeepTheirLatencyBounded() {
         var pacer = DrainPacer(interval: .milliseconds(4), idlePercent: 150, maximumRest: .milliseconds(50), minimumViewers: 100)
         pacer.drainStarted(at: start)
-        pacer.drainEnded(at: start + .milliseconds(100))
+        pacer.drainEnded(at: start + .milliseconds(100), carriedSeveralFrames: true)
         #expect(pacer.nextDrain(now: start + .milliseconds(100), viewers: 50_000) == .at(start + .milliseconds(150)))
     }
 
     @Test func aShortDrainWaitsOnlyForTheInterval() {
         var pacer = DrainPacer(interval: .milliseconds(4), idlePercent: 100, minimumViewers: 100)
         pacer.drainStarted(at: start)
-        pacer.drainEnded(at: start + .milliseconds(1))
+        pacer.drainEnded(at: start + .milliseconds(1), carriedSeveralFrames: true)
         #expect(pacer.nextDrain(now: start + .milliseconds(1), viewers: 1_000) == .at(start + .milliseconds(4)))
     }
 
     @Test func zeroIntervalAndIdleFactorTurnPacingOff() {
         var pacer = DrainPacer(interval: .zero, idlePercent: 0, minimumViewers: 0)
         pacer.drainStarted(at: start)
-        pacer.drainEnded(at: start + .milliseconds(50))
+        pacer.drainEnded(at: start + .milliseconds(50), carriedSeveralFrames: true)
         #expect(pacer.nextDrain(now: start + .milliseconds(50), viewers: 10_000) == .endOfIteration)
+    }
+
+    @Test func aDrainThatCarriedOneFramePerViewerLeavesTheNextDrainUnpaced() {
+        var pacer = DrainPacer(interval: .milliseconds(4), idlePercent: 150, minimumViewers: 100)
+        pacer.drainStarted(at: start)
+        pacer.drainEnded(at: start + .milliseconds(9), carriedSeveralFrames: false)
+        #expect(pacer.nextDrain(now: start + .milliseconds(10), viewers: 1_000) == .endOfIteration)
+        // Until a drain carries several again.
+        pacer.drainStarted(at: start + .milliseconds(10))
+        pacer.drainEnded(at: start + .milliseconds(20), carriedSeveralFrames: true)
+        #expect(pacer.nextDrain(now: start + .milliseconds(21), viewers: 1_000) == .at(start + .milliseconds(35)))
     }
 }

@@ -17,7 +17,9 @@ public struct RateCoalescer: Hashable, Sendable {
         case alreadyScheduled
     }
 
-    public let minimumInterval: TimeAmount
+    /// May change between announcements (e.g. with the audience's size); a deadline already armed
+    /// keeps its time.
+    public var minimumInterval: TimeAmount
     public private(set) var lastEmission: RelayTime?
     public private(set) var scheduledAt: RelayTime?
 

@@ -108,4 +108,24 @@ import Testing
         #expect(early.presence == nil)
         #expect(early.wakeUpAt == time(250))
     }
+
+    @Test func largeAudiencesHearPresenceLessOftenWhilePresentersKeepTheBaseInterval() {
+        var presence = SessionPresence()
+        #expect(presence.presenceInterval(viewers: 1_000) == .milliseconds(250))
+        #expect(presence.presenceInterval(viewers: 20_000) == .seconds(2))
+        #expect(presence.presenceInterval(viewers: 1_000_000) == .seconds(5))
+        _ = presence.presenterJoined(now: time(0))
+        let crowd = presence.viewersChanged(by: 19_999, now: time(10_000))
+        #expect(crowd.presence == PresenceState(presenter: true, viewers: 19_999), "after a quiet spell: at once")
+        // The next change is within the interval: viewers wait 2 s, presenters only 250 ms.
+        let next = presence.viewersChanged(by: 1, now: time(10_010))
+        #expect(next.presence == nil && next.viewerCount == nil)
+        #expect(next.wakeUpAt == time(10_250))
+        let presenters = presence.deadlineReached(now: time(10_250))
+        #expect(presenters.viewerCount == 20_000)
+        #expect(presenters.presence == nil)
+        #expect(presenters.wakeUpAt == time(12_000))
+        let viewers = presence.deadlineReached(now: time(12_000))
+        #expect(viewers.presence == PresenceState(presenter: true, viewers: 20_000))
+    }
 }

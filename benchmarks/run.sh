@@ -67,11 +67,12 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 owner_key="bench-owner-key-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
-for s in $servers; do
+start_server() {  # start_server NAME: a fresh process on a free port; sets port, pid, unavailable
+  local s="$1" p
   p="$(free_port)"; port[$s]="$p"
   case "$s" in
     relay)
-      mkdir -p "$tmp/relay-data"
+      rm -rf "$tmp/relay-data"; mkdir -p "$tmp/relay-data"
       SHARE_RELAY_OWNER_KEY="$owner_key" \
       SHARE_RELAY_HANDSHAKES_PER_ADDRESS_PER_SECOND=0 \
       SHARE_RELAY_MAX_VIEWERS_PER_SHARE=1000000 \
@@ -88,7 +89,15 @@ for s in $servers; do
     unavailable[$s]="did not start: $(tail -n 3 "$tmp/$s.log" | tr '\n' ' ')"
     echo "$s: ${unavailable[$s]}" >&2
   fi
-done
+}
+stop_server() {
+  kill "${pid[$1]}" 2>/dev/null; wait "${pid[$1]}" 2>/dev/null; unset "pid[$1]"
+}
+for s in $servers; do start_server "$s"; done
+# connect measures memory per idle connection from the server's RSS growth: a server that already
+# held (and freed) a round's connections reuses that memory, so each round gets a fresh process.
+fresh_each_round=0
+[ "$scenario" = connect ] && fresh_each_round=1
 
 mkdir -p "$here/results"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -99,6 +108,10 @@ for round in $(seq 1 "$rounds"); do
     protocol=raw; [ "$s" = relay ] && protocol=relay
     if [ "$scenario" = revoke ] && [ "$protocol" = raw ]; then
       unavailable[$s]="no shares to revoke (raw broadcast peer)"; continue
+    fi
+    if [ "$fresh_each_round" = 1 ] && [ "$round" -gt 1 ]; then
+      stop_server "$s"; start_server "$s"
+      [ -n "${unavailable[$s]:-}" ] && continue
     fi
     echo "round $round/$rounds: $scenario on $s" >&2
     SHARE_RELAY_OWNER_KEY="$owner_key" timeout 900 "$bench" "$scenario" --url "http://127.0.0.1:${port[$s]}" \

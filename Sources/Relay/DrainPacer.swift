@@ -65,13 +65,19 @@ public struct DrainPacer: Hashable, Sendable {
         lastDrainEnd = nil
     }
 
-    /// Records that the drain started last has finished. `carriedSeveralFrames`: on average it
-    /// wrote several frames per viewer (the caller picks the threshold), i.e. events arrive faster
-    /// than drains run. Only then
-    /// is the next drain spaced: a session whose every drain carries a single event is drained as
-    /// soon as the next one arrives, so a moderate stream keeps its lowest latency.
-    public mutating func drainEnded(at now: NIODeadline, carriedSeveralFrames: Bool) {
-        if carriedSeveralFrames {
+    /// A drain that wrote at least this many frames per written viewer, on average, counts as
+    /// carrying several: events arrive faster than drains run. One or two happen at moderate rates
+    /// from jitter alone, and pacing those only adds latency.
+    public static let severalFramesPerViewer = 3
+
+    /// Records that the drain started last has finished, with what it wrote. Only a drain that
+    /// carried several frames per viewer (`severalFramesPerViewer`) spaces the next one: a session
+    /// whose drains carry one event each is drained as soon as the next one arrives, so a moderate
+    /// stream keeps its lowest latency.
+    public mutating func drainEnded(at now: NIODeadline, report: SessionFanout.DrainReport) {
+        let carriedSeveral =
+            report.viewersWritten > 0 && report.framesWritten >= Self.severalFramesPerViewer * report.viewersWritten
+        if carriedSeveral {
             lastDrainEnd = now
         } else {
             lastDrainStart = nil

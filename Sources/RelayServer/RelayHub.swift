@@ -267,10 +267,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
                     guard let fanout = drainTarget.fanout else { return }
                     drainTarget.pacer.drainStarted(at: .now())
                     let report = fanout.drain(now: Self.now())
-                    // "Several": three or more per viewer. One or two happen at moderate rates from
-                    // jitter alone, and pacing those only adds latency.
-                    let several = report.framesWritten >= 3 * report.viewersWritten && report.viewersWritten > 0
-                    drainTarget.pacer.drainEnded(at: .now(), carriedSeveralFrames: several)
+                    drainTarget.pacer.drainEnded(at: .now(), report: report)
                     metrics.drained(report, probe: latencyProbe)
                 }
                 switch drainTarget.pacer.nextDrain(now: .now(), viewers: drainTarget.fanout?.viewerCount ?? 0) {

@@ -71,20 +71,8 @@ public enum WebSocketServerUpgrade {
             acceptance = accepted
         }
 
-        var headers = HTTPHeaders()
-        for field in acceptance.responseHeaders {
-            headers.add(name: field.name, value: field.value)
-        }
-        let response = HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: headers)
-        context.writeAndFlush(NIOAny(HTTPServerResponsePart.head(response)), promise: nil)
-
-        let handler = WebSocketHandler(
-            role: .server,
-            configuration: configuration,
-            compression: acceptance.makeCompression(),
-            subprotocol: acceptance.subprotocol,
-            endpoint: makeEndpoint(acceptance)
-        )
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.head(switchingProtocols(acceptance, version: head.version))), promise: nil)
+        let handler = makeHandler(acceptance, configuration: configuration, makeEndpoint: makeEndpoint)
         let pipeline = context.pipeline.syncOperations
         do {
             // The response head went through the encoder synchronously, so the HTTP handlers can
@@ -139,21 +127,10 @@ public enum WebSocketServerUpgrade {
         case .success(let accepted):
             acceptance = accepted
         }
-        var headers = HTTPHeaders()
-        for field in acceptance.responseHeaders {
-            headers.add(name: field.name, value: field.value)
-        }
-        let response = HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: headers)
         // Written before the WebSocket handler exists: it goes straight to the HTTP encoder.
-        channel.write(HTTPServerResponsePart.head(response), promise: nil)
+        channel.write(HTTPServerResponsePart.head(switchingProtocols(acceptance, version: head.version)), promise: nil)
         if flushResponse { channel.flush() }
-        let handler = WebSocketHandler(
-            role: .server,
-            configuration: configuration,
-            compression: acceptance.makeCompression(),
-            subprotocol: acceptance.subprotocol,
-            endpoint: makeEndpoint(acceptance)
-        )
+        let handler = makeHandler(acceptance, configuration: configuration, makeEndpoint: makeEndpoint)
         do {
             try channel.pipeline.syncOperations.addHandler(handler)
         } catch {
@@ -164,5 +141,29 @@ public enum WebSocketServerUpgrade {
             channel.pipeline.removeHandler(name: name).recover { _ in }  // absent is fine
         }
         return EventLoopFuture.andAllSucceed(removals, on: channel.eventLoop)
+    }
+
+    /// The `101 Switching Protocols` head for an accepted handshake.
+    private static func switchingProtocols(_ acceptance: WebSocketServerHandshakeAcceptance, version: HTTPVersion) -> HTTPResponseHead {
+        var headers = HTTPHeaders()
+        for field in acceptance.responseHeaders {
+            headers.add(name: field.name, value: field.value)
+        }
+        return HTTPResponseHead(version: version, status: .switchingProtocols, headers: headers)
+    }
+
+    /// The server-side handler that takes the connection over, with what the handshake negotiated.
+    private static func makeHandler(
+        _ acceptance: WebSocketServerHandshakeAcceptance,
+        configuration: WebSocketHandlerConfiguration,
+        makeEndpoint: (WebSocketServerHandshakeAcceptance) -> any WebSocketEndpoint
+    ) -> WebSocketHandler {
+        WebSocketHandler(
+            role: .server,
+            configuration: configuration,
+            compression: acceptance.makeCompression(),
+            subprotocol: acceptance.subprotocol,
+            endpoint: makeEndpoint(acceptance)
+        )
     }
 }

@@ -115,7 +115,10 @@ final class Client: @unchecked Sendable {
     }
 
     func nextJSON(timeout: Duration = .seconds(5)) async throws -> [String: Any] {
-        let text = try await nextText(timeout: timeout)
+        try Self.jsonObject(try await nextText(timeout: timeout))
+    }
+
+    private static func jsonObject(_ text: String) throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw TestHTTPError("not an object: \(text)")
         }
@@ -132,11 +135,7 @@ final class Client: @unchecked Sendable {
 
     /// The next message that is not a `presence` message, as a JSON object.
     func nextNonPresenceJSON(timeout: Duration = .seconds(5)) async throws -> [String: Any] {
-        let text = try await nextNonPresenceText(timeout: timeout)
-        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            throw TestHTTPError("not an object: \(text)")
-        }
-        return object
+        try Self.jsonObject(try await nextNonPresenceText(timeout: timeout))
     }
 
     /// Skips messages until the close; returns its code and how many messages were skipped.

@@ -135,11 +135,12 @@ public actor RelayServer {
         let idleTimeout = configuration.httpIdleTimeout
         let tls = configuration.tls
         // Accepting on the relay loop too: an acceptor on another thread costs two cross-thread
-        // wake-ups (eventfd writes and context switches) per connection.
+        // wake-ups (eventfd writes and context switches) per connection. TCP_NODELAY needs no
+        // option here: ServerBootstrap sets it on the listening socket and accepted sockets
+        // inherit it (SocketOptionTests reads it back).
         let bootstrap = ServerBootstrap(group: relayLoop, childGroup: relayLoop)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             // Idle viewers keep their first read buffer: start it small (see the allocator).
             .childChannelOption(.recvAllocator, value: GrowingRecvByteBufferAllocator())

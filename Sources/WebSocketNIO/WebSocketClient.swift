@@ -62,7 +62,6 @@ public enum WebSocketClient {
         let configuration = options.configuration
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(options.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = WebSocketClientHandshakeHandler(

@@ -17,7 +17,6 @@ public enum WebSocketEchoServer {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try WebSocketServerUpgrade.configureHTTPServerPipeline(channel.pipeline.syncOperations)

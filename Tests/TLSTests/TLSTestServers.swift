@@ -17,7 +17,6 @@ enum TLSTestServers {
     static func webSocketEcho(provider: TLSContextProvider, limits: TLSHandlerLimits = TLSHandlerLimits()) async throws -> Channel {
         try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations

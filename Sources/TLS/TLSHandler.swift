@@ -18,6 +18,10 @@ import NIOCore
 /// - Each write's promise completes when the last record holding its bytes is written.
 /// - The peer's close_notify is answered with ours, then the channel closes. Closing the channel
 ///   sends close_notify and closes once it is written (or after `shutdownTimeout`).
+/// - Closing the output (`close(mode: .output)`, a half-close) sends close_notify and then shuts
+///   down the socket's write side once it is written; reading goes on until the peer's
+///   close_notify or the end of the stream (TLS 1.3 allows this, RFC 8446 section 6.1; a TLS 1.2
+///   peer answers with its own close_notify and closes).
 /// - A failed handshake or a bad record fires `TLSError` down the pipeline and closes the channel.
 ///
 /// All methods run on the channel's event loop, like every NIO handler.
@@ -28,7 +32,10 @@ public final class TLSHandler: ChannelDuplexHandler {
     public typealias OutboundOut = ByteBuffer
 
     private enum State {
-        case idle, handshaking, established, shuttingDown, closed
+        case idle, handshaking, established
+        /// Our close_notify went out by a half-close; the peer may still send.
+        case outputClosed
+        case shuttingDown, closed
     }
 
     private struct PendingWrite {
@@ -147,7 +154,7 @@ public final class TLSHandler: ChannelDuplexHandler {
         let ciphertext = unwrapInboundIn(data)
         guard let readBIO else { return }
         switch state {
-        case .handshaking, .established:
+        case .handshaking, .established, .outputClosed:
             ciphertext.withUnsafeReadableBytes { raw in
                 var offset = 0
                 while offset < raw.count {
@@ -245,6 +252,12 @@ public final class TLSHandler: ChannelDuplexHandler {
 
     /// The peer finished the TLS session: answer with our close_notify and close the channel.
     private func peerSentCloseNotify(context: ChannelHandlerContext) {
+        if case .outputClosed = state {
+            // Ours went out already: both sides are done.
+            state = .shuttingDown
+            context.close(promise: nil)
+            return
+        }
         guard case .established = state, let connection else { return }
         state = .shuttingDown
         OpenSSLErrorQueue.clear()
@@ -267,7 +280,7 @@ public final class TLSHandler: ChannelDuplexHandler {
             pendingWrites.append(PendingWrite(data: plaintext, promise: promise))
         case .established:
             encrypt(context: context, plaintext, promise: promise)
-        case .shuttingDown, .closed:
+        case .outputClosed, .shuttingDown, .closed:
             promise?.fail(TLSError.writeAfterShutdown)
         }
     }
@@ -276,13 +289,18 @@ public final class TLSHandler: ChannelDuplexHandler {
         switch state {
         case .idle, .handshaking:
             flushRequested = true
-        case .established, .shuttingDown, .closed:
+        case .established, .outputClosed, .shuttingDown, .closed:
             context.flush()
         }
     }
 
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        guard mode == .all else {
+        switch mode {
+        case .all: break
+        case .output:
+            closeOutput(context: context, promise: promise)
+            return
+        case .input:
             context.close(mode: mode, promise: promise)
             return
         }
@@ -306,8 +324,38 @@ public final class TLSHandler: ChannelDuplexHandler {
             }
         case .shuttingDown:
             if let promise { context.channel.closeFuture.cascade(to: promise) }
+        case .outputClosed:
+            // Our close_notify is out; nothing is left to say.
+            state = .shuttingDown
+            context.close(mode: mode, promise: promise)
         case .idle, .handshaking, .closed:
             context.close(mode: mode, promise: promise)
+        }
+    }
+
+    /// Half-close: close_notify, then the socket's write side once it is written. Before the
+    /// handshake there is no session to end, so the socket's write side is shut down directly.
+    private func closeOutput(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        switch state {
+        case .established:
+            state = .outputClosed
+            if let connection {
+                OpenSSLErrorQueue.clear()
+                _ = SSL_shutdown(connection)
+            }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            writeCiphertext(context: context, promise: written)
+            context.flush()
+            written.futureResult.assumeIsolated().whenComplete { result in
+                switch result {
+                case .success: context.close(mode: .output, promise: promise)
+                case .failure(let error): promise?.fail(error)
+                }
+            }
+        case .idle, .handshaking:
+            context.close(mode: .output, promise: promise)
+        case .outputClosed, .shuttingDown, .closed:
+            promise?.fail(ChannelError.outputClosed)
         }
     }
 
@@ -370,7 +418,7 @@ public final class TLSHandler: ChannelDuplexHandler {
         switch state {
         case .closed:
             return
-        case .idle, .handshaking, .established, .shuttingDown:
+        case .idle, .handshaking, .established, .outputClosed, .shuttingDown:
             break
         }
         state = .closed

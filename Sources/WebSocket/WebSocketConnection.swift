@@ -16,6 +16,7 @@ import NIOCore
 ///     while let event = connection.nextEvent() { ... may call send(...) ... }
 ///     if let output = connection.takeOutput() { write and flush }
 ///     if connection.shouldCloseTransport { close the TCP connection (after the write) }
+///     else if connection.shouldShutdownTransportOutput { shut down its write side (after the write) }
 ///
 /// `receive` only buffers; `nextEvent` parses just far enough to produce the next event. So frames
 /// are acted on strictly in arrival order, interleaved with the application's reactions: an echo sent
@@ -38,6 +39,14 @@ public struct WebSocketConnection {
     /// and after `transportClosed()`. After a clean closing handshake the client waits for the
     /// server to close TCP (RFC 6455 section 7.1.1); the I/O layer applies a timeout to that wait.
     public private(set) var shouldCloseTransport = false
+
+    /// True once a server has started the closing handshake (sent its close frame while open):
+    /// nothing more will be written, so the I/O layer shuts down the transport's write side once
+    /// the close frame is written, and keeps reading for the peer's reply. The peer sees the end
+    /// of the stream at once instead of after a round trip (RFC 6455 section 7.1.1: the server
+    /// should be first to close TCP); `shouldCloseTransport` still follows the reply (or the close
+    /// timeout). Never set for a client, which waits for the server to close TCP.
+    public private(set) var shouldShutdownTransportOutput = false
 
     /// True between `sendKeepalivePing()` and the next pong.
     public private(set) var isAwaitingPong = false
@@ -391,11 +400,13 @@ public struct WebSocketConnection {
     /// Starts the closing handshake (no-op unless open). `reason` is cut to the 123 bytes a close frame
     /// can carry, without splitting a code point. A code that may not appear on the wire (1005, 1006, 1015,
     /// unassigned values) sends a close frame without a status code. Data frames that arrive after
-    /// this are dropped; the peer's close completes the handshake.
+    /// this are dropped; the peer's close completes the handshake. A server then wants the transport's
+    /// write side shut down (`shouldShutdownTransportOutput`).
     public mutating func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") {
         guard state == .open else { return }
         writeCloseFrame(code: code, reason: reason)
         state = .closing
+        if role == .server { shouldShutdownTransportOutput = true }
         message?.isDiscarded = true
     }
 

@@ -27,6 +27,8 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var heldRead = false
     private var closeReported = false
     private var closingTransport = false
+    /// Our close frame is written and the transport's write side is shut down (server only).
+    private var outputShutDown = false
 
     // Timers are deadlines checked by one callback target (`WebSocketHandlerTimer`), never
     // cancelled: NIO cancels a scheduled task by a linear search of the loop's timer heap, so
@@ -115,7 +117,11 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     public func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") {
         guard let context, connection.state == .open else { return }
         connection.close(code: code, reason: reason)
-        writePendingOutput(flush: !isHandlingRead)
+        if connection.shouldShutdownTransportOutput {
+            writeThenShutdownOutput(context: context)
+        } else {
+            writePendingOutput(flush: !isHandlingRead)
+        }
         if connection.shouldCloseTransport {
             closeTransport(context: context)
         } else {
@@ -233,12 +239,49 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    /// Writes what is queued (our close frame last) and, once it is written, shuts down the write
+    /// side of the transport: the peer reads the end of the stream right after the close frame,
+    /// while we keep reading for its reply (RFC 6455 section 7.1.1: the server closes TCP first).
+    ///
+    /// The socket is corked first, so the close frame and the FIN leave in one segment: one
+    /// packet and one wake-up of the peer instead of two, which is most of the cost of closing
+    /// many viewers at once (a revoked share). If the shutdown fails (a handler below that cannot
+    /// half-close), the cork is lifted so the close frame is not held back.
+    private func writeThenShutdownOutput(context: ChannelHandlerContext) {
+        guard let output = connection.takeOutput() else { return }
+        let corked = TransportCork.set(true, on: context.channel)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.write(wrapOutboundOut(output), promise: written)
+        if isHandlingRead {
+            needsFlush = true  // flushed at the end of the read batch
+        } else {
+            needsFlush = false
+            context.flush()
+        }
+        written.futureResult.assumeIsolated().whenComplete { result in
+            guard case .success = result, !self.closingTransport, let context = self.context else { return }
+            let shutDown = context.eventLoop.makePromise(of: Void.self)
+            context.close(mode: .output, promise: shutDown)
+            shutDown.futureResult.assumeIsolated().whenComplete { result in
+                switch result {
+                case .success: self.outputShutDown = true
+                case .failure: if corked { _ = TransportCork.set(false, on: context.channel) }
+                }
+            }
+        }
+    }
+
     /// Flushes what is queued (the close frame among it) and closes TCP once it is written.
     private func closeTransport(context: ChannelHandlerContext) {
         guard !closingTransport else { return }
         closingTransport = true
         cancelTimers()
         needsFlush = false
+        if outputShutDown {
+            // Everything we had to say went out before the write side was shut down.
+            context.close(promise: nil)
+            return
+        }
         let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         let flushed = context.eventLoop.makePromise(of: Void.self)
         if let output = connection.takeOutput() {

@@ -108,6 +108,32 @@ struct ConnectionCloseTests {
         #expect(frames.map(\.closeCode) == [.normalClosure], "a second close() is a no-op")
     }
 
+    @Test func serverStartedCloseAsksForTheWriteSideToBeShutDown() {
+        var connection = WebSocketConnection(role: .server)
+        #expect(!connection.shouldShutdownTransportOutput)
+        connection.close(code: .policyViolation)
+        #expect(connection.shouldShutdownTransportOutput, "RFC 6455 section 7.1.1: the server ends TCP first")
+        #expect(!connection.shouldCloseTransport, "but keeps reading for the peer's close")
+        #expect(connection.takeOutput() != nil, "the close frame goes out before the shutdown")
+    }
+
+    @Test func clientStartedCloseLeavesTheTransportToTheServer() {
+        var connection = WebSocketConnection(role: .client)
+        connection.close()
+        #expect(!connection.shouldShutdownTransportOutput)
+        #expect(!connection.shouldCloseTransport)
+    }
+
+    @Test func answeringThePeersCloseOrFailingDoesNotHalfClose() {
+        // The server closes the whole transport then (shouldCloseTransport), no half-close first.
+        let answered = replay(Wire.close(code: 1000))
+        #expect(!answered.shouldShutdownTransportOutput)
+        #expect(answered.shouldCloseTransport)
+        let failed = replay(Wire.frame(.close, [0x03]))
+        #expect(!failed.shouldShutdownTransportOutput)
+        #expect(failed.shouldCloseTransport)
+    }
+
     @Test func pingWhileClosingIsReportedButNotAnswered() {
         let transcript = replay(Wire.frame(.ping, [1]), prepare: { $0.close() })
         #expect(transcript.events == [.ping(ByteBuffer(bytes: [1]))])

@@ -134,6 +134,7 @@ struct Transcript: Equatable {
     var output: [WireFrame] = []
     var state: WebSocketConnectionState = .open
     var shouldCloseTransport = false
+    var shouldShutdownTransportOutput = false
     var closeCode: WebSocketCloseCode?
     var failure: WebSocketFailure?
     var isAwaitingPong = false
@@ -200,6 +201,7 @@ func replay(
         transcript.output = (try? decodeFrames(written)) ?? []
         transcript.state = connection.state
         transcript.shouldCloseTransport = connection.shouldCloseTransport
+        transcript.shouldShutdownTransportOutput = connection.shouldShutdownTransportOutput
         transcript.closeCode = connection.closeCode
         transcript.failure = connection.failure
         transcript.isAwaitingPong = connection.isAwaitingPong

@@ -1,0 +1,148 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+/// The relay's side of a closing handshake it starts (revocation here), seen by a raw client that
+/// keeps its socket open after the end of the stream: the close frame and the end of the stream
+/// come at once, before the client has answered (the relay half-closes, RFC 6455 section 7.1.1);
+/// the relay still reads the client's close reply and then finishes the connection.
+@Suite struct LiveRelayClosingHandshakeTests {
+    @Test func revokedViewerGetsTheCloseFrameAndTheEndOfTheStreamBeforeItAnswers() async throws {
+        let relay = try await LiveRelay.start()
+        let token = try await relay.share("half-close")
+        let viewer = try await HalfCloseObservingClient.connect(port: relay.port)
+        try await viewer.send(Array((
+            "GET /v1/view HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Protocol: share-relay.v1, \(token)\r\n\r\n"
+        ).utf8))
+        let hello = try await viewer.frames(atLeast: 1)
+        #expect(hello.first?.opcode == 0x1)
+
+        let started = ContinuousClock.now
+        #expect(try await MetricsEndpointTests.revoke(relay, token: token).status == 200)
+        // The relay's close timeout is 5 s: without the half-close, the end of the stream would
+        // only come after it (the relay waiting for our reply).
+        try await viewer.waitForEndOfStream(timeout: .milliseconds(2500))
+        #expect(ContinuousClock.now - started < .milliseconds(2500))
+        let frames = try await viewer.frames(atLeast: 2)
+        let close = try #require(frames.last)
+        #expect(close.opcode == 0x8)
+        #expect(close.payload.prefix(2) == [0x11, 0x33], "4403 share revoked")
+        #expect(frames.dropLast().allSatisfy { $0.opcode == 0x1 }, "text (hello, presence), then the close frame")
+
+        // Our reply still reaches the relay, which then ends the connection as a clean close.
+        try await viewer.send([0x88, 0x82, 1, 2, 3, 4, 0x11 ^ 1, 0x33 ^ 2])
+        let samples = try await MetricsEndpointTests.scrapeUntil(relay) {
+            $0[#"share_relay_open_connections{role="viewer"}"#] == 0
+        }
+        #expect(samples[#"share_relay_open_connections{role="viewer"}"#] == 0)
+        #expect(samples[#"share_relay_connections_closed_total{role="viewer",code="4403"}"#] == 1)
+        await viewer.close()
+        await relay.stop()
+    }
+}
+
+/// A raw TCP client that allows the remote half-closure: the end of the server's stream is an
+/// event, and the socket stays open for writing.
+final class HalfCloseObservingClient: @unchecked Sendable {
+    struct Frame {
+        var opcode: UInt8
+        var payload: [UInt8]
+    }
+
+    private final class Collector: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let lock = NSLock()
+        var bytes: [UInt8] = []
+        var endOfStream = false
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let chunk = Array(unwrapInboundIn(data).readableBytesView)
+            lock.withLock { bytes.append(contentsOf: chunk) }
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case .some(.inputClosed) = event as? ChannelEvent { lock.withLock { endOfStream = true } }
+            context.fireUserInboundEventTriggered(event)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            lock.withLock { endOfStream = true }
+        }
+    }
+
+    private let channel: any Channel
+    private let collector: Collector
+
+    private init(channel: any Channel, collector: Collector) {
+        self.channel = channel
+        self.collector = collector
+    }
+
+    static func connect(port: Int) async throws -> HalfCloseObservingClient {
+        let collector = Collector()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        return HalfCloseObservingClient(channel: channel, collector: collector)
+    }
+
+    func send(_ bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+
+    func waitForEndOfStream(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !collector.lock.withLock({ collector.endOfStream }) {
+            guard ContinuousClock.now < deadline else { throw TestHTTPError("no end of stream within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// The server frames after the 101 response, once at least `count` are complete (5 s at most).
+    func frames(atLeast count: Int) async throws -> [Frame] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            let bytes = collector.lock.withLock { collector.bytes }
+            let frames = Self.parseFrames(bytes)
+            if frames.count >= count { return frames }
+            guard ContinuousClock.now < deadline else { throw TestHTTPError("\(frames.count) frames of \(count) within 5 s") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Unmasked server frames following the HTTP head; a partial frame at the end is left out.
+    static func parseFrames(_ bytes: [UInt8]) -> [Frame] {
+        guard let headEnd = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return [] }
+        var frames: [Frame] = []
+        var index = headEnd
+        while bytes.count - index >= 2 {
+            let opcode = bytes[index] & 0x0F
+            var length = Int(bytes[index + 1] & 0x7F)
+            var start = index + 2
+            if length == 126 {
+                guard bytes.count - index >= 4 else { break }
+                length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
+                start = index + 4
+            } else if length == 127 {
+                guard bytes.count - index >= 10 else { break }
+                length = bytes[(index + 2)..<(index + 10)].reduce(0) { $0 << 8 | Int($1) }
+                start = index + 10
+            }
+            guard bytes.count - start >= length else { break }
+            frames.append(Frame(opcode: opcode, payload: Array(bytes[start..<(start + length)])))
+            index = start + length
+        }
+        return frames
+    }
+}

@@ -51,6 +51,7 @@ import Testing
         let script = """
             import asyncio, hashlib, json, os, signal, ssl, sys
             from websockets.asyncio.client import connect
+            from websockets.exceptions import ConnectionClosed
             port, key, pid, d = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
             def context(cafile):
                 c = ssl.create_default_context(cafile=cafile)
@@ -86,6 +87,16 @@ import Testing
                         async with connect(base + "/v1/view", ssl=second, subprotocols=["share-relay.v1", token]) as fresh:
                             print("new connection", json.loads(await fresh.recv())["type"], fingerprint(fresh)[:16])
                         print("old", fingerprint(viewer)[:16])
+                        # Revoked: the relay's close frame, then close_notify and the end of the
+                        # stream (its half-close); our reply completes a clean closing handshake.
+                        started = asyncio.get_running_loop().time()
+                        await presenter.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "session.revokeShare", "params": {"share_token": token}}))
+                        try:
+                            while True:
+                                await viewer.recv()
+                        except ConnectionClosed as closed:
+                            elapsed = asyncio.get_running_loop().time() - started
+                            print("revoked", closed.rcvd.code if closed.rcvd else None, closed.rcvd_then_sent, elapsed < 2.0)
             asyncio.run(main())
             """
         let (status, output) = try await LivePython.run(
@@ -100,6 +111,7 @@ import Testing
         let oldPrint = lines.first { $0.hasPrefix("old ") }?.split(separator: " ").last
         let newPrint = lines.first { $0.hasPrefix("new connection hello ") }?.split(separator: " ").last
         #expect(oldPrint != nil && newPrint != nil && oldPrint != newPrint, "\(output)")
+        #expect(output.contains("revoked 4403 True True"), "\(output)")
 
         let stopped = await relay.stop(with: SIGTERM)
         #expect(stopped.reason == .exit && stopped.status == 0)

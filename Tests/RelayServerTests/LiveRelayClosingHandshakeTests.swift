@@ -42,6 +42,45 @@ import Testing
         await viewer.close()
         await relay.stop()
     }
+
+    /// An independent client (Python websockets) sees the half-close as a clean closing
+    /// handshake: it received 4403 first, then sent its reply, and was not kept waiting.
+    @Test func pythonViewerOfARevokedShareClosesCleanlyAtOnce() async throws {
+        guard let python = LivePython.path else {
+            if LivePython.isRequired { Issue.record("Python with websockets not found (SHARE_RELAY_TEST_PYTHON)") }
+            return
+        }
+        let relay = try await LiveRelay.start()
+        let token = try await relay.share("half-close-python")
+        let script = """
+            import asyncio, json, sys, urllib.request
+            from websockets.asyncio.client import connect
+            from websockets.exceptions import ConnectionClosed
+            port, token, key = sys.argv[1], sys.argv[2], sys.argv[3]
+            def revoke():
+                body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "session.revokeShare", "params": {"share_token": token}}).encode()
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/rpc", data=body, headers={"Content-Type": "application/json", "Authorization": "Bearer " + key})
+                return json.loads(urllib.request.urlopen(request, timeout=5).read())["result"]["ok"]
+            async def main():
+                async with connect(f"ws://127.0.0.1:{port}/v1/view", subprotocols=["share-relay.v1", token]) as viewer:
+                    print("viewer", json.loads(await viewer.recv())["type"])
+                    loop = asyncio.get_running_loop()
+                    started = loop.time()
+                    print("revoke ok", await asyncio.to_thread(revoke))
+                    try:
+                        while True:
+                            await viewer.recv()
+                    except ConnectionClosed as closed:
+                        print("closed", closed.rcvd.code if closed.rcvd else None, closed.rcvd_then_sent, loop.time() - started < 2.0)
+            asyncio.run(main())
+            """
+        let (status, output) = try await LivePython.run(python, script: script, arguments: ["\(relay.port)", token, testOwnerKey])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("viewer hello"), "\(output)")
+        #expect(output.contains("revoke ok True"), "\(output)")
+        #expect(output.contains("closed 4403 True True"), "\(output)")
+        await relay.stop()
+    }
 }
 
 /// A raw TCP client that allows the remote half-closure: the end of the server's stream is an

@@ -313,6 +313,17 @@ class Suite:
 
         driver.switch_to.new_window("tab")
         viewer_tab = driver.current_window_handle
+        # Record every WebSocket close the page sees: the relay's 4403 must be a clean close
+        # (its close frame, then the end of the stream at once: the relay half-closes TCP).
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+            window.__closes = [];
+            const NativeWebSocket = window.WebSocket;
+            window.WebSocket = class extends NativeWebSocket {
+                constructor(...args) {
+                    super(...args);
+                    this.addEventListener('close', (e) => window.__closes.push({code: e.code, clean: e.wasClean}));
+                }
+            };"""})
         driver.get(link)
         wait_for(driver, lambda d: d.find_element(By.ID, "connection").get_attribute("data-state") == "connected")
         driver.execute_script("""
@@ -336,6 +347,8 @@ class Suite:
         elapsed = driver.execute_script("return window.__endedAt") - clicked_at
         assert elapsed < 1000, f"revoked screen after {elapsed} ms"
         assert driver.find_element(By.ID, "ended").get_attribute("data-code") == "4403"
+        assert driver.execute_script("return window.__closes") == [{"code": 4403, "clean": True}], \
+            driver.execute_script("return window.__closes")
         assert text(driver, "#ended-title") == "The owner stopped sharing"
         time.sleep(1.5)
         assert driver.find_element(By.ID, "connection").get_attribute("data-state") == "ended", "must not reconnect after 4403"

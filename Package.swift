@@ -59,11 +59,13 @@ let package = Package(
         ),
         // The one typed configuration value: file (YAML), environment, flags, validation.
         .target(name: "RelayConfiguration", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Linux /proc readers (process CPU, memory, start time, descriptors): /metrics and relay-bench.
+        .target(name: "ProcFS"),
         // HTTP routing, WebSocket routes, lifecycle.
         .target(
             name: "RelayServer",
             dependencies: [
-                "WebSocket", "WebSocketNIO", "ShareStore", "RPC", "Relay", "RelayConfiguration", "TLS",
+                "WebSocket", "WebSocketNIO", "ShareStore", "RPC", "Relay", "RelayConfiguration", "TLS", "ProcFS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "relay-bench",
             dependencies: [
-                "WebSocket", "WebSocketNIO",
+                "WebSocket", "WebSocketNIO", "ProcFS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -120,6 +122,7 @@ let package = Package(
         .testTarget(name: "RPCTests", dependencies: ["RPC", "ShareStore"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "SQLite"]),
         .testTarget(name: "RelayConfigurationTests", dependencies: ["RelayConfiguration"]),
+        .testTarget(name: "ProcFSTests", dependencies: ["ProcFS"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfiguration", "Relay", "WebSocket", "WebSocketNIO", "TestProcessSupport"]),
     ]
 )

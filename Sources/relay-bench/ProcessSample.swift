@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProcFS
 
 /// One reading of a process's CPU time and resident memory from /proc.
 struct ProcessSample {
@@ -9,17 +10,8 @@ struct ProcessSample {
 
     /// nil when the process does not exist or /proc is unreadable.
     static func read(pid: Int32) -> ProcessSample? {
-        guard let stat = readFile("/proc/\(pid)/stat"), let status = readFile("/proc/\(pid)/status") else { return nil }
-        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-        guard let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let utime = Double(fields[11]), let stime = Double(fields[12]) else { return nil }
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        var rss = 0
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            rss = (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
-        }
-        return ProcessSample(cpuSeconds: (utime + stime) / ticks, rssBytes: rss)
+        guard let stat = ProcessStat.read(pid: pid) else { return nil }
+        return ProcessSample(cpuSeconds: stat.cpuSeconds, rssBytes: Int(stat.residentBytes))
     }
 
     /// This process's own CPU time (user + system).
@@ -28,19 +20,6 @@ struct ProcessSample {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-    }
-
-    private static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

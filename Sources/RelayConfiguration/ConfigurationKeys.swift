@@ -6,7 +6,7 @@ extension RelayConfiguration {
         ConfigurationKey(
             "listen",
             bind(\.listen, ListFormat(
-                element: ListenAddressFormat(), count: 1...16,
+                element: ParsedScalarFormat<ListenAddress>(allowed: "HOST:PORT"), count: 1...16,
                 allowed: "a list of 1 to 16 distinct addresses HOST:PORT ([::1]:8080 for IPv6; port 0 to 65535, 0 picks a free port)",
                 requiresDistinct: true)),
             summary: "Addresses to accept HTTP and WebSocket connections on."),
@@ -26,7 +26,7 @@ extension RelayConfiguration {
         ConfigurationKey(
             "trustedProxies",
             bind(\.trustedProxies, ListFormat(
-                element: IPAddressRangeFormat(), count: 0...256,
+                element: ParsedScalarFormat<IPAddressRange>(allowed: "ADDRESS or ADDRESS/PREFIX"), count: 0...256,
                 allowed: "a list of up to 256 IP addresses or CIDR ranges, IPv4 or IPv6 (127.0.0.1, 10.0.0.0/8, ::1, fd00::/8), with no bits set after the prefix")),
             summary: "Reverse proxies whose X-Forwarded-For / X-Real-IP headers name the client address (per-address limits, logs); from other peers those headers are ignored."),
 

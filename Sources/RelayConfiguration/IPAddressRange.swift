@@ -60,19 +60,7 @@ public struct IPAddressRange: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// `IPAddressRange` as a configuration value.
-struct IPAddressRangeFormat: ValueFormat {
-    var allowed: String { "ADDRESS or ADDRESS/PREFIX" }
-
-    func read(_ raw: WrittenValue) throws(InvalidValue) -> IPAddressRange {
-        guard let range = IPAddressRange(parsing: try scalarText(raw).trimmingCharacters(in: .whitespaces)) else {
-            throw InvalidValue(shown: raw.shown, origin: raw.origin)
-        }
-        return range
-    }
-
-    func accepts(_ value: IPAddressRange) -> Bool { (0...128).contains(value.prefixLength128) }
-    func render(_ value: IPAddressRange, maskingSecrets: Bool) -> RenderedValue {
-        .scalar(YAMLText.quoted(value.description))
-    }
+extension IPAddressRange: ScalarParsable {
+    init?(configurationText text: String) { self.init(parsing: text) }
+    var isValidConfigurationValue: Bool { (0...128).contains(prefixLength128) }
 }

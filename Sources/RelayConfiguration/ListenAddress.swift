@@ -46,19 +46,7 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// `ListenAddress` as a configuration value.
-struct ListenAddressFormat: ValueFormat {
-    var allowed: String { "HOST:PORT" }
-
-    func read(_ raw: WrittenValue) throws(InvalidValue) -> ListenAddress {
-        guard let address = ListenAddress(parsing: try scalarText(raw).trimmingCharacters(in: .whitespaces)) else {
-            throw InvalidValue(shown: raw.shown, origin: raw.origin)
-        }
-        return address
-    }
-
-    func accepts(_ value: ListenAddress) -> Bool { value.isValid }
-    func render(_ value: ListenAddress, maskingSecrets: Bool) -> RenderedValue {
-        .scalar(YAMLText.quoted(value.description))
-    }
+extension ListenAddress: ScalarParsable {
+    init?(configurationText text: String) { self.init(parsing: text) }
+    var isValidConfigurationValue: Bool { isValid }
 }

@@ -91,3 +91,29 @@ extension ValueFormat {
         return value
     }
 }
+
+/// A value written as one scalar that its own type parses: listen addresses, IP ranges.
+protocol ScalarParsable: Equatable, Sendable, CustomStringConvertible {
+    /// The value for trimmed text, nil when the text is not one.
+    init?(configurationText text: String)
+    /// Whether a value built in code is one that parsing could produce (parsed ones always are).
+    var isValidConfigurationValue: Bool { get }
+}
+
+/// Reads a `ScalarParsable` from trimmed scalar text, or rejects it naming `allowed`; writes it
+/// back quoted in its own notation (`description`).
+struct ParsedScalarFormat<Value: ScalarParsable>: ValueFormat {
+    let allowed: String
+
+    func read(_ raw: WrittenValue) throws(InvalidValue) -> Value {
+        guard let value = Value(configurationText: try scalarText(raw).trimmingCharacters(in: .whitespaces)) else {
+            throw InvalidValue(shown: raw.shown, origin: raw.origin)
+        }
+        return value
+    }
+
+    func accepts(_ value: Value) -> Bool { value.isValidConfigurationValue }
+    func render(_ value: Value, maskingSecrets: Bool) -> RenderedValue {
+        .scalar(YAMLText.quoted(value.description))
+    }
+}

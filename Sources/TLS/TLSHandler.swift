@@ -307,18 +307,12 @@ public final class TLSHandler: ChannelDuplexHandler {
         switch state {
         case .established:
             state = .shuttingDown
-            if let connection {
-                OpenSSLErrorQueue.clear()
-                _ = SSL_shutdown(connection)
-            }
             if let promise { context.channel.closeFuture.cascade(to: promise) }
-            let written = context.eventLoop.makePromise(of: Void.self)
-            writeCiphertext(context: context, promise: written)
-            context.flush()
+            let written = sendCloseNotify(context: context)
             let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: limits.shutdownTimeout) {
                 context.close(promise: nil)
             }
-            written.futureResult.assumeIsolated().whenComplete { _ in
+            written.assumeIsolated().whenComplete { _ in
                 timeout.cancel()
                 context.close(promise: nil)
             }
@@ -339,14 +333,7 @@ public final class TLSHandler: ChannelDuplexHandler {
         switch state {
         case .established:
             state = .outputClosed
-            if let connection {
-                OpenSSLErrorQueue.clear()
-                _ = SSL_shutdown(connection)
-            }
-            let written = context.eventLoop.makePromise(of: Void.self)
-            writeCiphertext(context: context, promise: written)
-            context.flush()
-            written.futureResult.assumeIsolated().whenComplete { result in
+            sendCloseNotify(context: context).assumeIsolated().whenComplete { result in
                 switch result {
                 case .success: context.close(mode: .output, promise: promise)
                 case .failure(let error): promise?.fail(error)
@@ -357,6 +344,18 @@ public final class TLSHandler: ChannelDuplexHandler {
         case .outputClosed, .shuttingDown, .closed:
             promise?.fail(ChannelError.outputClosed)
         }
+    }
+
+    /// Queues our close_notify and flushes it; the future completes once it is written.
+    private func sendCloseNotify(context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        if let connection {
+            OpenSSLErrorQueue.clear()
+            _ = SSL_shutdown(connection)
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        writeCiphertext(context: context, promise: written)
+        context.flush()
+        return written.futureResult
     }
 
     /// Encrypts `plaintext` in chunks, writing each chunk's records to the channel; `promise`

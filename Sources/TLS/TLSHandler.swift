@@ -61,6 +61,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     private var pendingBytes = 0
     private var flushRequested = false
     private var handshakeTimeout: Scheduled<Void>?
+    /// Completes when the close_notify of a half-close is written.
+    private var closeNotifyWritten: EventLoopFuture<Void>?
 
     /// The ALPN protocol agreed in the handshake (nil before it completes or when none was).
     public private(set) var applicationProtocol: String?
@@ -280,7 +282,9 @@ public final class TLSHandler: ChannelDuplexHandler {
             pendingWrites.append(PendingWrite(data: plaintext, promise: promise))
         case .established:
             encrypt(context: context, plaintext, promise: promise)
-        case .outputClosed, .shuttingDown, .closed:
+        case .outputClosed:
+            promise?.fail(ChannelError.outputClosed)  // what a plain socket says after a half-close
+        case .shuttingDown, .closed:
             promise?.fail(TLSError.writeAfterShutdown)
         }
     }
@@ -308,39 +312,49 @@ public final class TLSHandler: ChannelDuplexHandler {
         case .established:
             state = .shuttingDown
             if let promise { context.channel.closeFuture.cascade(to: promise) }
-            let written = sendCloseNotify(context: context)
-            let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: limits.shutdownTimeout) {
-                context.close(promise: nil)
-            }
-            written.assumeIsolated().whenComplete { _ in
-                timeout.cancel()
-                context.close(promise: nil)
-            }
+            close(context: context, once: sendCloseNotify(context: context))
         case .shuttingDown:
             if let promise { context.channel.closeFuture.cascade(to: promise) }
         case .outputClosed:
-            // Our close_notify is out; nothing is left to say.
+            // Our close_notify was sent by the half-close; close once it is written (it may still
+            // wait behind a backlog).
             state = .shuttingDown
-            context.close(mode: mode, promise: promise)
+            if let promise { context.channel.closeFuture.cascade(to: promise) }
+            close(context: context, once: closeNotifyWritten ?? context.eventLoop.makeSucceededVoidFuture())
         case .idle, .handshaking, .closed:
             context.close(mode: mode, promise: promise)
         }
     }
 
+    /// Closes the channel once `written` (our close_notify) completes, or after `shutdownTimeout`
+    /// so a peer that does not read cannot hold the connection open.
+    private func close(context: ChannelHandlerContext, once written: EventLoopFuture<Void>) {
+        let timeout = context.eventLoop.assumeIsolated().scheduleTask(in: limits.shutdownTimeout) {
+            context.close(promise: nil)
+        }
+        written.assumeIsolated().whenComplete { _ in
+            timeout.cancel()
+            context.close(promise: nil)
+        }
+    }
+
     /// Half-close: close_notify, then the socket's write side once it is written. Before the
-    /// handshake there is no session to end, so the socket's write side is shut down directly.
+    /// handshake completes there is no session to end and none can start without writing, so
+    /// the channel is closed whole.
     private func closeOutput(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         switch state {
         case .established:
             state = .outputClosed
-            sendCloseNotify(context: context).assumeIsolated().whenComplete { result in
+            let written = sendCloseNotify(context: context)
+            closeNotifyWritten = written
+            written.assumeIsolated().whenComplete { result in
                 switch result {
                 case .success: context.close(mode: .output, promise: promise)
                 case .failure(let error): promise?.fail(error)
                 }
             }
         case .idle, .handshaking:
-            context.close(mode: .output, promise: promise)
+            close(context: context, mode: .all, promise: promise)
         case .outputClosed, .shuttingDown, .closed:
             promise?.fail(ChannelError.outputClosed)
         }

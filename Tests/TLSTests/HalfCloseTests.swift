@@ -28,7 +28,10 @@ import TLS
 
         let client = try TLSContext(client: TLSClientConfiguration(trustRootsFile: certificates.certificatePath))
         let clientSide = AnsweringClient(loop: loop)
+        // The client sees a bare end of stream as an event (and stays open): only close_notify
+        // makes its TLS handler close the channel.
         let channel = try await ClientBootstrap(group: loop)
+            .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(context: client, serverHostname: "localhost"))
@@ -53,6 +56,7 @@ import TLS
         try await channel.closeFuture.get()
         #expect(String(buffer: clientSide.received) == "last words")
         #expect(clientSide.errors.isEmpty, "\(clientSide.errors)")
+        #expect(!clientSide.sawEndOfStreamFirst, "the stream ended without close_notify")
         // The server read the answer that came after its half-close.
         #expect(try await serverSide.answer.futureResult.get() == "answer")
         #expect(try await serverSide.halfClosed.futureResult.get() == true)
@@ -113,6 +117,7 @@ private final class AnsweringClient: ChannelInboundHandler, @unchecked Sendable 
 
     var received = ByteBuffer()
     var errors: [any Error] = []
+    var sawEndOfStreamFirst = false
     private var answered = false
 
     init(loop: EventLoop) {}
@@ -123,6 +128,11 @@ private final class AnsweringClient: ChannelInboundHandler, @unchecked Sendable 
         guard !answered, received.readableBytes >= "last words".utf8.count else { return }
         answered = true
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "answer")), promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(.inputClosed) = event as? ChannelEvent { sawEndOfStreamFirst = true }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

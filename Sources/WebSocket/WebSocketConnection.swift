@@ -16,7 +16,9 @@ import NIOCore
 ///     while let event = connection.nextEvent() { ... may call send(...) ... }
 ///     if let output = connection.takeOutput() { write and flush }
 ///     if connection.shouldCloseTransport { close the TCP connection (after the write) }
-///     else if connection.shouldShutdownTransportOutput { shut down its write side (after the write) }
+///
+/// and after `close()` (a server starting the closing handshake), once: if
+/// `shouldShutdownTransportOutput`, shut down the transport's write side after writing the output.
 ///
 /// `receive` only buffers; `nextEvent` parses just far enough to produce the next event. So frames
 /// are acted on strictly in arrival order, interleaved with the application's reactions: an echo sent

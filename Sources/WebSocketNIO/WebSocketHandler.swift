@@ -113,7 +113,8 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     /// Starts the closing handshake with `code`; TCP is closed when the peer answers or after the
-    /// close timeout.
+    /// close timeout. A server also shuts down its write side as soon as the close frame is
+    /// written (see `writeThenShutdownOutput`).
     public func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") {
         guard let context, connection.state == .open else { return }
         connection.close(code: code, reason: reason)
@@ -136,8 +137,11 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
         startKeepalive(context: context)
         endpoint.webSocketOpened(self)
         if context.channel.isActive == false {
-            // Added to a channel that already closed: report it once.
-            reportClosed()
+            // Either the channel already closed (an upgrade that raced a disconnect: its
+            // channelInactive has passed) or it is not active yet (added in a channel initializer).
+            // Its close future tells both apart: complete now in the first case, later in the
+            // second (where channelInactive usually reports first).
+            context.channel.closeFuture.assumeIsolated().whenComplete { _ in self.reportClosed() }
         }
     }
 
@@ -249,7 +253,8 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// half-close), the cork is lifted so the close frame is not held back.
     private func writeThenShutdownOutput(context: ChannelHandlerContext) {
         guard let output = connection.takeOutput() else { return }
-        let corked = TransportCork.set(true, on: context.channel)
+        let channel = context.channel
+        let corked = TransportCork.set(true, on: channel)
         let written = context.eventLoop.makePromise(of: Void.self)
         context.write(wrapOutboundOut(output), promise: written)
         if isHandlingRead {
@@ -259,13 +264,18 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
             context.flush()
         }
         written.futureResult.assumeIsolated().whenComplete { result in
-            guard case .success = result, !self.closingTransport, let context = self.context else { return }
+            guard case .success = result, !self.closingTransport, let context = self.context else {
+                // Closing anyway (that sends what the cork holds), or removed from a channel that
+                // stays open: then nothing may stay held back.
+                if corked, self.context == nil, channel.isActive { _ = TransportCork.set(false, on: channel) }
+                return
+            }
             let shutDown = context.eventLoop.makePromise(of: Void.self)
             context.close(mode: .output, promise: shutDown)
             shutDown.futureResult.assumeIsolated().whenComplete { result in
                 switch result {
                 case .success: self.outputShutDown = true
-                case .failure: if corked { _ = TransportCork.set(false, on: context.channel) }
+                case .failure: if corked { _ = TransportCork.set(false, on: channel) }
                 }
             }
         }

@@ -1,7 +1,7 @@
 // Module ProcFS: the Linux /proc readers that the relay's /metrics and relay-bench share (a
 // process's CPU time, memory and start time; boot time; open descriptors). Plain file reads and
-// parsing, no NIO and no Foundation; every reader returns nil where /proc is missing or in an
-// unexpected format.
+// parsing, no NIO and no Foundation; the readers return nil (a count: 0) where /proc is missing
+// or in an unexpected format.
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import WebSocket
 
 /// The relay's side of a closing handshake it starts (revocation here), seen by a raw client that
 /// keeps its socket open after the end of the stream: the close frame and the end of the stream
@@ -17,8 +18,9 @@ import Testing
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                 + "Sec-WebSocket-Protocol: share-relay.v1, \(token)\r\n\r\n"
         ).utf8))
-        let hello = try await viewer.frames(atLeast: 1)
-        #expect(hello.first?.opcode == 0x1)
+        let hello = try await viewer.events(atLeast: 1)
+        guard case .message(let message) = hello.first else { throw TestHTTPError("expected the hello, got \(hello)") }
+        #expect(message.text?.contains(#""type":"hello""#) == true)
 
         let started = ContinuousClock.now
         #expect(try await MetricsEndpointTests.revoke(relay, token: token).status == 200)
@@ -26,19 +28,22 @@ import Testing
         // only come after it (the relay waiting for our reply).
         try await viewer.waitForEndOfStream(timeout: .milliseconds(2500))
         #expect(ContinuousClock.now - started < .milliseconds(2500))
-        let frames = try await viewer.frames(atLeast: 2)
-        let close = try #require(frames.last)
-        #expect(close.opcode == 0x8)
-        #expect(close.payload.prefix(2) == [0x11, 0x33], "4403 share revoked")
-        #expect(frames.dropLast().allSatisfy { $0.opcode == 0x1 }, "text (hello, presence), then the close frame")
+        let events = try await viewer.events(atLeast: 2)
+        #expect(events.last == .closeReceived(code: WebSocketCloseCode(rawValue: 4403), reason: "share revoked"))
+        #expect(events.dropLast().allSatisfy { if case .message = $0 { true } else { false } }, "\(events)")
 
-        // Our reply still reaches the relay, which then ends the connection as a clean close.
-        try await viewer.send([0x88, 0x82, 1, 2, 3, 4, 0x11 ^ 1, 0x33 ^ 2])
+        // Only our write side is left, and the relay is still reading it: the viewer is open.
+        let lingering = try await MetricsEndpointTests.scrapeUntil(relay) { _ in true }
+        #expect(lingering[#"share_relay_open_connections{role="viewer"}"#] == 1)
+        // Our reply (1000 rather than the echo, so the count shows the relay read it) ends it.
+        var reply = WebSocketConnection(role: .client)
+        reply.close(code: .normalClosure)
+        try await viewer.send(Array(try #require(reply.takeOutput()).readableBytesView))
         let samples = try await MetricsEndpointTests.scrapeUntil(relay) {
             $0[#"share_relay_open_connections{role="viewer"}"#] == 0
         }
         #expect(samples[#"share_relay_open_connections{role="viewer"}"#] == 0)
-        #expect(samples[#"share_relay_connections_closed_total{role="viewer",code="4403"}"#] == 1)
+        #expect(samples[#"share_relay_connections_closed_total{role="viewer",code="1000"}"#] == 1)
         await viewer.close()
         await relay.stop()
     }
@@ -84,13 +89,8 @@ import Testing
 }
 
 /// A raw TCP client that allows the remote half-closure: the end of the server's stream is an
-/// event, and the socket stays open for writing.
+/// event, and the socket stays open for writing. Only the end of the stream counts, not a reset.
 final class HalfCloseObservingClient: @unchecked Sendable {
-    struct Frame {
-        var opcode: UInt8
-        var payload: [UInt8]
-    }
-
     private final class Collector: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
         let lock = NSLock()
@@ -107,9 +107,6 @@ final class HalfCloseObservingClient: @unchecked Sendable {
             context.fireUserInboundEventTriggered(event)
         }
 
-        func channelInactive(context: ChannelHandlerContext) {
-            lock.withLock { endOfStream = true }
-        }
     }
 
     private let channel: any Channel
@@ -148,40 +145,21 @@ final class HalfCloseObservingClient: @unchecked Sendable {
         }
     }
 
-    /// The server frames after the 101 response, once at least `count` are complete (5 s at most).
-    func frames(atLeast count: Int) async throws -> [Frame] {
+    /// What the server sent after its 101 response, parsed by our protocol core in the client
+    /// role, once at least `count` events are complete (5 s at most).
+    func events(atLeast count: Int) async throws -> [WebSocketEvent] {
         let deadline = ContinuousClock.now + .seconds(5)
         while true {
             let bytes = collector.lock.withLock { collector.bytes }
-            let frames = Self.parseFrames(bytes)
-            if frames.count >= count { return frames }
-            guard ContinuousClock.now < deadline else { throw TestHTTPError("\(frames.count) frames of \(count) within 5 s") }
+            var events: [WebSocketEvent] = []
+            if let headEnd = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound {
+                var parser = WebSocketConnection(role: .client)
+                parser.receive(ByteBuffer(bytes: bytes[headEnd...]))
+                while let event = parser.nextEvent() { events.append(event) }
+            }
+            if events.count >= count { return events }
+            guard ContinuousClock.now < deadline else { throw TestHTTPError("\(events.count) events of \(count) within 5 s") }
             try await Task.sleep(for: .milliseconds(5))
         }
-    }
-
-    /// Unmasked server frames following the HTTP head; a partial frame at the end is left out.
-    static func parseFrames(_ bytes: [UInt8]) -> [Frame] {
-        guard let headEnd = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return [] }
-        var frames: [Frame] = []
-        var index = headEnd
-        while bytes.count - index >= 2 {
-            let opcode = bytes[index] & 0x0F
-            var length = Int(bytes[index + 1] & 0x7F)
-            var start = index + 2
-            if length == 126 {
-                guard bytes.count - index >= 4 else { break }
-                length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
-                start = index + 4
-            } else if length == 127 {
-                guard bytes.count - index >= 10 else { break }
-                length = bytes[(index + 2)..<(index + 10)].reduce(0) { $0 << 8 | Int($1) }
-                start = index + 10
-            }
-            guard bytes.count - start >= length else { break }
-            frames.append(Frame(opcode: opcode, payload: Array(bytes[start..<(start + length)])))
-            index = start + length
-        }
-        return frames
     }
 }

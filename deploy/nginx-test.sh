@@ -240,14 +240,17 @@ async def session():
             check("POST /rpc through nginx: revokeShare answers ok",
                   status == 200 and (revoked or {}).get("result") == {"ok": True}, f"HTTP {status} {revoked}")
             code = None
+            clean = False
             try:
                 while True:
                     await asyncio.wait_for(viewer.recv(), 10)
             except ConnectionClosed as closed:
                 code = closed.rcvd.code if closed.rcvd else None
+                clean = closed.rcvd_then_sent is True  # the relay's close frame came first, ours answered it
             except asyncio.TimeoutError:
                 code = "timeout"
-            check("revoked viewer closed with 4403 through nginx", code == 4403, f"close code {code}")
+            check("revoked viewer closed with 4403 through nginx, a clean closing handshake",
+                  code == 4403 and clean, f"close code {code}, received then sent: {clean}")
 
 if wait_until_up():
     check("GET /healthz through nginx", True)

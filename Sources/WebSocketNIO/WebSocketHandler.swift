@@ -26,9 +26,16 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var needsFlush = false
     private var heldRead = false
     private var closeReported = false
-    private var closingTransport = false
-    /// Our close frame is written and the transport's write side is shut down (server only).
-    private var outputShutDown = false
+    private var transport = TransportState.open
+
+    /// What has been done to the transport (the channel) so far.
+    private enum TransportState {
+        case open
+        /// Our close frame is written and the write side is shut down (a server's half-close).
+        case outputShutDown
+        /// Closing (or closed): nothing more is read or written.
+        case closing
+    }
 
     // Timers are deadlines checked by one callback target (`WebSocketHandlerTimer`), never
     // cancelled: NIO cancels a scheduled task by a linear search of the loop's timer heap, so
@@ -71,7 +78,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     public var eventLoop: EventLoop? { context?.eventLoop }
 
     /// True while data messages may be sent (the connection is open).
-    public var isOpen: Bool { connection.state == .open && !closingTransport }
+    public var isOpen: Bool { connection.state == .open && transport != .closing }
 
     /// True while the channel accepts more writes without growing its outbound buffer past the
     /// high-water mark.
@@ -153,7 +160,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
-        guard !closingTransport else { return }
+        guard transport != .closing else { return }
         isHandlingRead = true
         connection.receive(bytes)
         while let event = connection.nextEvent() {
@@ -264,7 +271,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
             context.flush()
         }
         written.futureResult.assumeIsolated().whenComplete { result in
-            guard case .success = result, !self.closingTransport, let context = self.context else {
+            guard case .success = result, self.transport == .open, let context = self.context else {
                 // Closing anyway (that sends what the cork holds), or removed from a channel that
                 // stays open: then nothing may stay held back.
                 if corked, self.context == nil, channel.isActive { _ = TransportCork.set(false, on: channel) }
@@ -274,7 +281,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
             context.close(mode: .output, promise: shutDown)
             shutDown.futureResult.assumeIsolated().whenComplete { result in
                 switch result {
-                case .success: self.outputShutDown = true
+                case .success: if self.transport == .open { self.transport = .outputShutDown }
                 case .failure: if corked { _ = TransportCork.set(false, on: channel) }
                 }
             }
@@ -283,11 +290,12 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Flushes what is queued (the close frame among it) and closes TCP once it is written.
     private func closeTransport(context: ChannelHandlerContext) {
-        guard !closingTransport else { return }
-        closingTransport = true
+        let before = transport
+        guard before != .closing else { return }
+        transport = .closing
         cancelTimers()
         needsFlush = false
-        if outputShutDown {
+        if before == .outputShutDown {
             // Everything we had to say went out before the write side was shut down.
             context.close(promise: nil)
             return
@@ -361,7 +369,7 @@ public final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func sendKeepalivePing() {
-        guard let context, connection.state == .open, !closingTransport else { return }
+        guard let context, connection.state == .open, transport != .closing else { return }
         // One outstanding keepalive ping at a time: its own deadline decides.
         guard pongDeadlineAt == nil else { return }
         connection.sendKeepalivePing()

@@ -30,16 +30,7 @@ import TLS
         let clientSide = AnsweringClient(loop: loop)
         // The client sees a bare end of stream as an event (and stays open): only close_notify
         // makes its TLS handler close the channel.
-        let channel = try await ClientBootstrap(group: loop)
-            .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: client, serverHostname: "localhost"))
-                    try channel.pipeline.syncOperations.addHandler(clientSide)
-                }
-            }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
+        let channel = try await TLSTestClient.connect(port: port, context: client, allowRemoteHalfClosure: true, group: loop, then: clientSide)
         // Bounded: a failure must not hang the run (the suite's time limit cannot stop a wait on
         // a future). Completing an already completed promise does nothing.
         let watchdog = loop.scheduleTask(in: .seconds(10)) {

@@ -23,15 +23,7 @@ import TLS
         let client = try TLSContext(client: TLSClientConfiguration(trustRootsFile: certificates.certificatePath, applicationProtocols: ["http/1.1"]))
         let collector = Collector(expecting: expected.readableBytes)
         let limits = TLSHandlerLimits(maxBytesBeforeHandshake: 2 << 20)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: client, serverHostname: "localhost", limits: limits))
-                    try channel.pipeline.syncOperations.addHandler(collector)
-                }
-            }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
+        let channel = try await TLSTestClient.connect(port: port, context: client, limits: limits, then: collector)
         defer { channel.close(promise: nil) }
 
         // Written straight after connect, usually before the server's first flight is back: the
@@ -57,15 +49,7 @@ import TLS
 
         let client = try TLSContext(client: TLSClientConfiguration())  // system roots: self-signed is unknown
         let collector = Collector(expecting: 1)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: client, serverHostname: "localhost"))
-                    try channel.pipeline.syncOperations.addHandler(collector)
-                }
-            }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
+        let channel = try await TLSTestClient.connect(port: port, context: client, then: collector)
         try await channel.closeFuture.get()
         let error = try await collector.error.futureResult.get()
         guard case .handshakeFailed(let reason) = error else {

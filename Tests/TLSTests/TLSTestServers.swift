@@ -92,3 +92,27 @@ final class ByteEchoHandler: ChannelInboundHandler {
         context.flush()
     }
 }
+
+/// Our TLS client on loopback: `TLSHandler` on the client side (SNI and verification for
+/// "localhost"), then `handler`.
+enum TLSTestClient {
+    static func connect(
+        port: Int,
+        context: TLSContext,
+        limits: TLSHandlerLimits = TLSHandlerLimits(),
+        allowRemoteHalfClosure: Bool = false,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        then handler: any ChannelHandler & Sendable
+    ) async throws -> Channel {
+        try await ClientBootstrap(group: group)
+            .channelOption(.allowRemoteHalfClosure, value: allowRemoteHalfClosure)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: context, serverHostname: "localhost", limits: limits))
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+    }
+}

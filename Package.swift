@@ -105,9 +105,15 @@ let package = Package(
 
         // Child processes for tests (posix_spawn, not Foundation's Process) and the test Python locator.
         .target(name: "TestProcessSupport", path: "Tests/TestProcessSupport"),
+        // A raw WebSocket test client that observes how servers end connections (half-closes).
+        .target(
+            name: "TestWebSocketSupport",
+            dependencies: ["WebSocket", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/TestWebSocketSupport"
+        ),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
-        .testTarget(name: "WebSocketNIOTests", dependencies: ["WebSocket", "WebSocketNIO", "TestProcessSupport"], exclude: ["Interop"]),
+        .testTarget(name: "WebSocketNIOTests", dependencies: ["WebSocket", "WebSocketNIO", "TestProcessSupport", "TestWebSocketSupport"], exclude: ["Interop"]),
         .testTarget(
             name: "TLSTests",
             dependencies: [
@@ -123,6 +129,6 @@ let package = Package(
         .testTarget(name: "RelayTests", dependencies: ["Relay", "SQLite"]),
         .testTarget(name: "RelayConfigurationTests", dependencies: ["RelayConfiguration"]),
         .testTarget(name: "ProcFSTests", dependencies: ["ProcFS"]),
-        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfiguration", "Relay", "WebSocket", "WebSocketNIO", "TestProcessSupport"]),
+        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfiguration", "Relay", "WebSocket", "WebSocketNIO", "TestProcessSupport", "TestWebSocketSupport"]),
     ]
 )

@@ -1,7 +1,6 @@
 import Foundation
-import NIOCore
-import NIOPosix
 import Testing
+import TestWebSocketSupport
 import WebSocket
 
 /// The relay's side of a closing handshake it starts (revocation here), seen by a raw client that
@@ -12,13 +11,14 @@ import WebSocket
     @Test func revokedViewerGetsTheCloseFrameAndTheEndOfTheStreamBeforeItAnswers() async throws {
         let relay = try await LiveRelay.start()
         let token = try await relay.share("half-close")
-        let viewer = try await HalfCloseObservingClient.connect(port: relay.port)
-        try await viewer.send(Array((
+        let viewer = try await HalfCloseClient.connect(port: relay.port)
+        try await viewer.send(bytes: Array((
             "GET /v1/view HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                 + "Sec-WebSocket-Protocol: share-relay.v1, \(token)\r\n\r\n"
         ).utf8))
-        let hello = try await viewer.events(atLeast: 1)
+        try await viewer.waitUntil("the hello") { !$0.serverEvents().isEmpty }
+        let hello = viewer.serverEvents()
         guard case .message(let message) = hello.first else { throw TestHTTPError("expected the hello, got \(hello)") }
         #expect(message.text?.contains(#""type":"hello""#) == true)
 
@@ -26,9 +26,9 @@ import WebSocket
         #expect(try await MetricsEndpointTests.revoke(relay, token: token).status == 200)
         // The relay's close timeout is 5 s: without the half-close, the end of the stream would
         // only come after it (the relay waiting for our reply).
-        try await viewer.waitForEndOfStream(timeout: .milliseconds(2500))
+        try await viewer.waitUntil("the end of the stream", timeout: .milliseconds(2500)) { $0.state.endOfStream }
         #expect(ContinuousClock.now - started < .milliseconds(2500))
-        let events = try await viewer.events(atLeast: 2)
+        let events = viewer.serverEvents()
         #expect(events.last == .closeReceived(code: WebSocketCloseCode(rawValue: 4403), reason: "share revoked"))
         #expect(events.dropLast().allSatisfy { if case .message = $0 { true } else { false } }, "\(events)")
 
@@ -36,15 +36,13 @@ import WebSocket
         let lingering = try await MetricsEndpointTests.scrapeUntil(relay) { _ in true }
         #expect(lingering[#"share_relay_open_connections{role="viewer"}"#] == 1)
         // Our reply (1000 rather than the echo, so the count shows the relay read it) ends it.
-        var reply = WebSocketConnection(role: .client)
-        reply.close(code: .normalClosure)
-        try await viewer.send(Array(try #require(reply.takeOutput()).readableBytesView))
+        try await viewer.sendCloseReply(code: .normalClosure)
         let samples = try await MetricsEndpointTests.scrapeUntil(relay) {
             $0[#"share_relay_open_connections{role="viewer"}"#] == 0
         }
         #expect(samples[#"share_relay_open_connections{role="viewer"}"#] == 0)
         #expect(samples[#"share_relay_connections_closed_total{role="viewer",code="1000"}"#] == 1)
-        await viewer.close()
+        viewer.close()
         await relay.stop()
     }
 
@@ -85,81 +83,5 @@ import WebSocket
         #expect(output.contains("revoke ok True"), "\(output)")
         #expect(output.contains("closed 4403 True True"), "\(output)")
         await relay.stop()
-    }
-}
-
-/// A raw TCP client that allows the remote half-closure: the end of the server's stream is an
-/// event, and the socket stays open for writing. Only the end of the stream counts, not a reset.
-final class HalfCloseObservingClient: @unchecked Sendable {
-    private final class Collector: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = ByteBuffer
-        let lock = NSLock()
-        var bytes: [UInt8] = []
-        var endOfStream = false
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let chunk = Array(unwrapInboundIn(data).readableBytesView)
-            lock.withLock { bytes.append(contentsOf: chunk) }
-        }
-
-        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if case .some(.inputClosed) = event as? ChannelEvent { lock.withLock { endOfStream = true } }
-            context.fireUserInboundEventTriggered(event)
-        }
-
-    }
-
-    private let channel: any Channel
-    private let collector: Collector
-
-    private init(channel: any Channel, collector: Collector) {
-        self.channel = channel
-        self.collector = collector
-    }
-
-    static func connect(port: Int) async throws -> HalfCloseObservingClient {
-        let collector = Collector()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
-            }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
-        return HalfCloseObservingClient(channel: channel, collector: collector)
-    }
-
-    func send(_ bytes: [UInt8]) async throws {
-        try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
-    }
-
-    func close() async {
-        try? await channel.close()
-    }
-
-    func waitForEndOfStream(timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !collector.lock.withLock({ collector.endOfStream }) {
-            guard ContinuousClock.now < deadline else { throw TestHTTPError("no end of stream within \(timeout)") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
-    /// What the server sent after its 101 response, parsed by our protocol core in the client
-    /// role, once at least `count` events are complete (5 s at most).
-    func events(atLeast count: Int) async throws -> [WebSocketEvent] {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while true {
-            let bytes = collector.lock.withLock { collector.bytes }
-            var events: [WebSocketEvent] = []
-            if let headEnd = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound {
-                var parser = WebSocketConnection(role: .client)
-                parser.receive(ByteBuffer(bytes: bytes[headEnd...]))
-                while let event = parser.nextEvent() { events.append(event) }
-            }
-            if events.count >= count { return events }
-            guard ContinuousClock.now < deadline else { throw TestHTTPError("\(events.count) events of \(count) within 5 s") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
     }
 }

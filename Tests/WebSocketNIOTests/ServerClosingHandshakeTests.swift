@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import TestWebSocketSupport
 import WebSocket
 import WebSocketNIO
 
@@ -19,10 +20,10 @@ import Glibc
         let server = try await ClosingServer.start(canHalfClose: true)
         defer { server.listener.close(promise: nil) }
         let client = try await HalfCloseClient.connect(port: server.port)
-        defer { client.channel.close(promise: nil) }
+        defer { client.close() }
         // The endpoint closes (4000) from inside the read that delivers this message.
         try await client.send(.text("close, please"))
-        try await client.waitUntil("the end of the stream") { $0.endOfStream }
+        try await client.waitUntil("the end of the stream") { $0.state.endOfStream }
         #expect(client.serverEvents() == [.closeReceived(code: WebSocketCloseCode(rawValue: 4000), reason: "asked")])
         let child = try await server.child.futureResult.get()
         #expect(try await child.eventLoop.submit { child.isActive }.get(), "still reading for the answer")
@@ -37,9 +38,9 @@ import Glibc
         let server = try await ClosingServer.start(canHalfClose: false)
         defer { server.listener.close(promise: nil) }
         let client = try await HalfCloseClient.connect(port: server.port)
-        defer { client.channel.close(promise: nil) }
+        defer { client.close() }
         try await client.send(.text("close, please"))
-        try await client.waitUntil("the close frame") { !$0.bytes.isEmpty }
+        try await client.waitUntil("the close frame") { !$0.state.bytes.isEmpty }
         let child = try await server.child.futureResult.get()
         let corked = try await child.eventLoop.submit {
             try child.syncOptions!.getOption(ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: CInt(TCP_CORK))))
@@ -49,7 +50,7 @@ import Glibc
         #expect(!client.state.endOfStream, "no half-close on this transport")
 
         try await client.sendCloseReply()
-        try await client.waitUntil("the end of the stream") { $0.endOfStream }
+        try await client.waitUntil("the end of the stream") { $0.state.endOfStream }
         try await child.closeFuture.get()
     }
 }
@@ -109,77 +110,4 @@ private final class RefusesHalfClose: ChannelOutboundHandler {
             context.close(mode: mode, promise: promise)
         }
     }
-}
-
-/// A raw client: writes frames made by our protocol core in the client role, records the bytes
-/// and the end of the server's stream (allowRemoteHalfClosure: the socket stays writable).
-private final class HalfCloseClient: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-
-    struct State {
-        var bytes: [UInt8] = []
-        var endOfStream = false
-    }
-
-    private let lock = NSLock()
-    private var current = State()
-    private(set) var channel: Channel!
-
-    var state: State { lock.withLock { current } }
-
-    static func connect(port: Int) async throws -> HalfCloseClient {
-        let client = HalfCloseClient()
-        client.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(client) }
-            }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
-        return client
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let chunk = Array(unwrapInboundIn(data).readableBytesView)
-        lock.withLock { current.bytes += chunk }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .some(.inputClosed) = event as? ChannelEvent { lock.withLock { current.endOfStream = true } }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func send(_ message: WebSocketMessage) async throws {
-        var frames = WebSocketConnection(role: .client)
-        try frames.send(message)
-        try await channel.writeAndFlush(frames.takeOutput()!)
-    }
-
-    func sendCloseReply() async throws {
-        var frames = WebSocketConnection(role: .client)
-        frames.receive(ByteBuffer(bytes: state.bytes))
-        while frames.nextEvent() != nil {}
-        try await channel.writeAndFlush(try #require(frames.takeOutput(), "no close frame to answer"))
-    }
-
-    /// The server's frames, parsed by the core in the client role.
-    func serverEvents() -> [WebSocketEvent] {
-        var frames = WebSocketConnection(role: .client)
-        frames.receive(ByteBuffer(bytes: state.bytes))
-        var events: [WebSocketEvent] = []
-        while let event = frames.nextEvent() { events.append(event) }
-        return events
-    }
-
-    func waitUntil(_ what: String, _ condition: (State) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(2500)
-        while !condition(state) {
-            guard ContinuousClock.now < deadline else { throw WaitFailure(description: "no \(what) within 2.5 s") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-}
-
-private struct WaitFailure: Error, CustomStringConvertible {
-    let description: String
 }

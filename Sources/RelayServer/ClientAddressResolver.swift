@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import RelayConfiguration
+import WebSocket
 
 /// Who the client of a request is, for the per-address limits (wrong owner keys, viewer
 /// handshakes) and for logs, when the relay may sit behind reverse proxies.
@@ -32,7 +33,7 @@ public struct ClientAddressResolver: Sendable {
         var leftmostTrusted: IPAddress?
         for header in forwardedFor.reversed() {
             for entry in header.split(separator: ",", omittingEmptySubsequences: true).reversed() {
-                let text = Self.trimmed(entry)
+                let text = entry.trimmingOptionalWhitespace()
                 if text.isEmpty { continue }
                 guard let address = Self.forwardedAddress(text) else { return peer }
                 if !isTrusted(address) { return address.description }
@@ -40,7 +41,7 @@ public struct ClientAddressResolver: Sendable {
             }
         }
         if let leftmostTrusted { return leftmostTrusted.description }
-        if let realIP, let address = Self.forwardedAddress(Self.trimmed(Substring(realIP))) {
+        if let realIP, let address = Self.forwardedAddress(Substring(realIP).trimmingOptionalWhitespace()) {
             return address.description
         }
         return peer
@@ -81,12 +82,5 @@ public struct ClientAddressResolver: Sendable {
 
     private static func isPort(_ text: Substring) -> Bool {
         !text.isEmpty && text.count <= 5 && text.utf8.allSatisfy { (0x30...0x39).contains($0) }
-    }
-
-    private static func trimmed(_ text: Substring) -> Substring {
-        var slice = text
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return slice
     }
 }

@@ -244,12 +244,11 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         loadingSessions[sessionId] = [promise]
         let store = historyStore
         let retention = settings.history
-        let loaded = loop.makeFutureWithTask {
-            await RelayMetrics.timed { (try? await store.loadTail(sessionId: sessionId, retention: retention)) ?? .empty }
+        let loaded = storeCall(.historyLoad) {
+            (try? await store.loadTail(sessionId: sessionId, retention: retention)) ?? .empty
         }
-        loaded.whenSuccess { timed in
-            self.metrics.storeOperation(.historyLoad, nanoseconds: timed.nanoseconds)
-            let log = SessionLog(restoring: timed.result, retention: retention, encoder: self.encoder)
+        loaded.whenSuccess { history in
+            let log = SessionLog(restoring: history, retention: retention, encoder: self.encoder)
             let drainTarget = DrainTarget(
                 pacer: DrainPacer(
                     interval: self.settings.fanoutBatchInterval, idlePercent: self.settings.fanoutIdlePercent,
@@ -408,22 +407,29 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
         }
     }
 
+    /// Runs a store call in a Task and records its duration under `operation` when the result is
+    /// back on the loop (the metrics belong to the loop).
+    private func storeCall<Result: Sendable>(
+        _ operation: RelayMetrics.StoreOperation, _ body: @escaping @Sendable () async -> Result
+    ) -> EventLoopFuture<Result> {
+        loop.makeFutureWithTask { await RelayMetrics.timed(body) }.map { timed in
+            self.metrics.storeOperation(operation, nanoseconds: timed.nanoseconds)
+            return timed.result
+        }
+    }
+
     private func writeNextBatch() {
         guard let batch = batcher.nextBatch() else { return }
         let store = historyStore
         let retention = settings.history
-        loop.makeFutureWithTask {
-            await RelayMetrics.timed { () async -> String? in
-                do {
-                    try await store.append(batch.events, retention: retention)
-                    return nil
-                } catch {
-                    return "\(error)"
-                }
+        storeCall(.historyAppend) { () async -> String? in
+            do {
+                try await store.append(batch.events, retention: retention)
+                return nil
+            } catch {
+                return "\(error)"
             }
-        }.whenSuccess { timed in
-            self.metrics.storeOperation(.historyAppend, nanoseconds: timed.nanoseconds)
-            let failure = timed.result
+        }.whenSuccess { failure in
             if let failure {
                 self.logger.error("history write failed; retrying", metadata: ["error": "\(failure)"])
                 self.batcher.flushFailed(batch.id)
@@ -454,11 +460,7 @@ final class RelayHub: ShareEventsObserver, @unchecked Sendable {
             return
         }
         let storage = self.storage
-        loop.makeFutureWithTask {
-            await RelayMetrics.timed { () async -> ShareLookup? in try? await storage.lookupShare(token: token) }
-        }.whenSuccess { timed in
-            self.metrics.storeOperation(.shareLookup, nanoseconds: timed.nanoseconds)
-            let lookup = timed.result
+        storeCall(.shareLookup) { () async -> ShareLookup? in try? await storage.lookupShare(token: token) }.whenSuccess { lookup in
             if case let .active(share) = lookup {
                 self.shareLookups.store(share, for: token.rawValue, now: Self.now())
             }
